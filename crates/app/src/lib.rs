@@ -1,0 +1,1 @@
+//! The month-end use cases: the one API surface that the CLI, the desktop shell and the server call.

@@ -1,0 +1,1 @@
+//! Pure business rules. No I/O, no clock: `today` comes in as a parameter.

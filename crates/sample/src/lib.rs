@@ -1,0 +1,1 @@
+//! Deterministic sample group generator: bill package, HR files, deduction results.
