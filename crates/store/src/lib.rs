@@ -1,1 +1,607 @@
-//! The local SQLite cache: versioned migrations, the month state machine, the audit log.
+//! The local SQLite cache: versioned migrations, the month state machine (enforced by triggers,
+//! below every caller), changes and the append-only audit log.
+//!
+//! Every use case runs in one transaction ([`Store::transaction`]): a failed step leaves the
+//! database exactly as it was.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use infoone_domain::month::YearMonth;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("データベースエラー: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("データベースの版{found}はこのプログラム（版{supported}まで）より新しいため開けません")]
+    TooNew { found: i64, supported: i64 },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Month-end states of one (group, month) (DOMAIN.md §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MonthState {
+    Loaded,
+    Adjusting,
+    Confirmed,
+    Deducted,
+    Reported,
+    Closed,
+}
+
+impl MonthState {
+    pub const ALL: [MonthState; 6] = [
+        MonthState::Loaded,
+        MonthState::Adjusting,
+        MonthState::Confirmed,
+        MonthState::Deducted,
+        MonthState::Reported,
+        MonthState::Closed,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            MonthState::Loaded => "loaded",
+            MonthState::Adjusting => "adjusting",
+            MonthState::Confirmed => "confirmed",
+            MonthState::Deducted => "deducted",
+            MonthState::Reported => "reported",
+            MonthState::Closed => "closed",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            MonthState::Loaded => "取込済",
+            MonthState::Adjusting => "調整中",
+            MonthState::Confirmed => "請求確定",
+            MonthState::Deducted => "控除結果反映済",
+            MonthState::Reported => "結果報告済",
+            MonthState::Closed => "完了",
+        }
+    }
+    /// Changes may be proposed, accepted or rejected.
+    pub fn is_open(self) -> bool {
+        matches!(self, MonthState::Loaded | MonthState::Adjusting)
+    }
+}
+
+impl FromStr for MonthState {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<MonthState> {
+        MonthState::ALL
+            .into_iter()
+            .find(|m| m.code() == s)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown month state {s}")))
+    }
+}
+
+impl fmt::Display for MonthState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChangeStatus {
+    Proposed,
+    Accepted,
+    Rejected,
+    /// A flag or note for the clerk, not a change (never accepted).
+    Note,
+}
+
+impl ChangeStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            ChangeStatus::Proposed => "proposed",
+            ChangeStatus::Accepted => "accepted",
+            ChangeStatus::Rejected => "rejected",
+            ChangeStatus::Note => "note",
+        }
+    }
+}
+
+impl FromStr for ChangeStatus {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<ChangeStatus> {
+        [ChangeStatus::Proposed, ChangeStatus::Accepted, ChangeStatus::Rejected, ChangeStatus::Note]
+            .into_iter()
+            .find(|c| c.code() == s)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown change status {s}")))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthRow {
+    pub id: i64,
+    pub group_code: String,
+    pub month: YearMonth,
+    pub state: MonthState,
+    pub package_version: String,
+    pub package_file: String,
+    pub revision: i64,
+    pub loaded_at: String,
+    pub receipt: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeRow {
+    pub id: i64,
+    pub kind: String,
+    pub status: ChangeStatus,
+    pub source: String,
+    pub employee_no: Option<String>,
+    pub summary: String,
+    pub payload: String,
+    pub code: Option<String>,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+    pub applied_seq: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NewChange {
+    pub kind: String,
+    pub status: Option<ChangeStatus>,
+    pub source: String,
+    pub employee_no: Option<String>,
+    pub summary: String,
+    pub payload: String,
+    pub code: Option<String>,
+}
+
+/// One audit log entry: what, when, before → after, and from which file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Audit<'a> {
+    pub at: &'a str,
+    pub group_code: Option<&'a str>,
+    pub month: Option<YearMonth>,
+    pub action: &'a str,
+    pub entity: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub before: Option<&'a str>,
+    pub after: Option<&'a str>,
+    pub source: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub group_code: Option<String>,
+    pub month: Option<String>,
+    pub action: String,
+    pub entity: Option<String>,
+    pub key: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub source: Option<String>,
+    pub detail: Option<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Open (creating if needed) the database at `path`, migrating it to the current version.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid(format!("{}: {e}", dir.display())))?;
+        }
+        Store::init(Connection::open(path)?)
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Store::init(Connection::open_in_memory()?)
+    }
+
+    fn init(conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        let mut store = Store { conn };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let current: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+        if current > latest {
+            return Err(StoreError::TooNew { found: current, supported: latest });
+        }
+        let tx = self.conn.transaction()?;
+        for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", version)?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Run `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+    pub fn transaction<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
+        let out = f(&tx)?;
+        tx.0.commit().map_err(StoreError::from)?;
+        Ok(out)
+    }
+
+    /// Read-only access outside a write transaction.
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
+        f(&tx)
+    }
+}
+
+/// A transaction: every read and write of a use case goes through one.
+pub struct Tx<'c>(Transaction<'c>);
+
+fn month_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MonthRow> {
+    let month: String = r.get(2)?;
+    let state: String = r.get(3)?;
+    let bad = |e: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into());
+    Ok(MonthRow {
+        id: r.get(0)?,
+        group_code: r.get(1)?,
+        month: month.parse().map_err(|e: infoone_domain::month::BadMonth| bad(e.to_string()))?,
+        state: state.parse().map_err(|e: StoreError| bad(e.to_string()))?,
+        package_version: r.get(4)?,
+        package_file: r.get(5)?,
+        revision: r.get(6)?,
+        loaded_at: r.get(7)?,
+        receipt: r.get(8)?,
+    })
+}
+
+const MONTH_COLUMNS: &str = "id, group_code, month, state, package_version, package_file, revision, loaded_at, receipt";
+
+fn change_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChangeRow> {
+    let status: String = r.get(2)?;
+    Ok(ChangeRow {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        status: status.parse().map_err(|e: StoreError| {
+            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.to_string().into())
+        })?,
+        source: r.get(3)?,
+        employee_no: r.get(4)?,
+        summary: r.get(5)?,
+        payload: r.get(6)?,
+        code: r.get(7)?,
+        created_at: r.get(8)?,
+        decided_at: r.get(9)?,
+        applied_seq: r.get(10)?,
+    })
+}
+
+const CHANGE_COLUMNS: &str =
+    "id, kind, status, source, employee_no, summary, payload, code, created_at, decided_at, applied_seq";
+
+impl Tx<'_> {
+    /// Months for `month`, of every group (a clerk usually has one group).
+    pub fn months_for(&self, month: YearMonth) -> Result<Vec<MonthRow>> {
+        let mut st = self.0.prepare_cached(&format!("SELECT {MONTH_COLUMNS} FROM months WHERE month = ?1 ORDER BY group_code"))?;
+        let rows = st.query_map([month.to_string()], month_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn month(&self, group_code: &str, month: YearMonth) -> Result<Option<MonthRow>> {
+        let mut st = self
+            .0
+            .prepare_cached(&format!("SELECT {MONTH_COLUMNS} FROM months WHERE group_code = ?1 AND month = ?2"))?;
+        Ok(st.query_row(params![group_code, month.to_string()], month_row).optional()?)
+    }
+
+    /// All months of a group, oldest first.
+    pub fn months_of_group(&self, group_code: &str) -> Result<Vec<MonthRow>> {
+        let mut st = self.0.prepare_cached(&format!("SELECT {MONTH_COLUMNS} FROM months WHERE group_code = ?1 ORDER BY month"))?;
+        let rows = st.query_map([group_code], month_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn insert_month(
+        &self,
+        group_code: &str,
+        month: YearMonth,
+        version: &str,
+        file: &str,
+        package: &[u8],
+        at: &str,
+    ) -> Result<i64> {
+        self.0.execute(
+            "INSERT INTO months (group_code, month, state, package_version, package_file, package, loaded_at)
+             VALUES (?1, ?2, 'loaded', ?3, ?4, ?5, ?6)",
+            params![group_code, month.to_string(), version, file, package, at],
+        )?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    /// Replace the package of a month that is still `loaded` (nothing decided yet).
+    pub fn replace_package(&self, id: i64, version: &str, file: &str, package: &[u8], at: &str) -> Result<()> {
+        self.0.execute("DELETE FROM changes WHERE month_id = ?1", [id])?;
+        self.0.execute(
+            "UPDATE months SET package_version = ?2, package_file = ?3, package = ?4, loaded_at = ?5 WHERE id = ?1",
+            params![id, version, file, package, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn package(&self, id: i64) -> Result<Vec<u8>> {
+        Ok(self.0.query_row("SELECT package FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    /// Move a month to `to`. The trigger refuses any transition DOMAIN.md §5 does not allow.
+    pub fn set_state(&self, id: i64, to: MonthState) -> Result<()> {
+        self.0.execute("UPDATE months SET state = ?2 WHERE id = ?1", params![id, to.code()])?;
+        Ok(())
+    }
+
+    /// Confirm: freeze the bill document and bump the revision (1 = 初版, 2 = 第2版, …).
+    pub fn confirm(&self, id: i64, frozen_bill: &str) -> Result<i64> {
+        self.0.execute(
+            "UPDATE months SET state = 'confirmed', frozen_bill = ?2, revision = revision + 1 WHERE id = ?1",
+            params![id, frozen_bill],
+        )?;
+        Ok(self.0.query_row("SELECT revision FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    /// Reopen a confirmed (or deducted) month: the frozen bill and deductions are set aside.
+    pub fn reopen(&self, id: i64) -> Result<()> {
+        self.0.execute(
+            "UPDATE months SET state = 'adjusting', frozen_bill = NULL, deductions = NULL WHERE id = ?1",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    pub fn frozen_bill(&self, id: i64) -> Result<Option<String>> {
+        Ok(self.0.query_row("SELECT frozen_bill FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    pub fn set_deductions(&self, id: i64, outcome: &str) -> Result<()> {
+        self.0.execute("UPDATE months SET state = 'deducted', deductions = ?2 WHERE id = ?1", params![id, outcome])?;
+        Ok(())
+    }
+
+    pub fn deductions(&self, id: i64) -> Result<Option<String>> {
+        Ok(self.0.query_row("SELECT deductions FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    pub fn set_report(&self, id: i64, report: &str) -> Result<()> {
+        self.0.execute("UPDATE months SET report = ?2 WHERE id = ?1", params![id, report])?;
+        Ok(())
+    }
+
+    pub fn report(&self, id: i64) -> Result<Option<String>> {
+        Ok(self.0.query_row("SELECT report FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+    }
+
+    pub fn set_reported(&self, id: i64, receipt: &str) -> Result<()> {
+        self.0.execute("UPDATE months SET state = 'reported', receipt = ?2 WHERE id = ?1", params![id, receipt])?;
+        Ok(())
+    }
+
+    pub fn insert_change(&self, month_id: i64, c: &NewChange, at: &str) -> Result<i64> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO changes (month_id, kind, status, source, employee_no, summary, payload, code, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                month_id,
+                c.kind,
+                c.status.unwrap_or(ChangeStatus::Proposed).code(),
+                c.source,
+                c.employee_no,
+                c.summary,
+                c.payload,
+                c.code,
+                at
+            ])?;
+        Ok(self.0.last_insert_rowid())
+    }
+
+    pub fn changes(&self, month_id: i64) -> Result<Vec<ChangeRow>> {
+        let mut st = self.0.prepare_cached(&format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE month_id = ?1 ORDER BY id"))?;
+        let rows = st.query_map([month_id], change_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// Accepted changes in the order they are replayed.
+    pub fn accepted_changes(&self, month_id: i64) -> Result<Vec<ChangeRow>> {
+        let mut st = self.0.prepare_cached(&format!(
+            "SELECT {CHANGE_COLUMNS} FROM changes WHERE month_id = ?1 AND status = 'accepted' ORDER BY applied_seq, id"
+        ))?;
+        let rows = st.query_map([month_id], change_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    pub fn decide_change(&self, id: i64, status: ChangeStatus, at: &str) -> Result<()> {
+        let seq = if status == ChangeStatus::Accepted {
+            let next: i64 = self.0.query_row(
+                "SELECT COALESCE(MAX(applied_seq), 0) + 1 FROM changes WHERE month_id = (SELECT month_id FROM changes WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?;
+            Some(next)
+        } else {
+            None
+        };
+        self.0
+            .prepare_cached("UPDATE changes SET status = ?2, decided_at = ?3, applied_seq = ?4 WHERE id = ?1")?
+            .execute(params![id, status.code(), at, seq])?;
+        Ok(())
+    }
+
+    pub fn audit(&self, a: &Audit<'_>) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO audit_log (at, group_code, month, action, entity, key, before, after, source, detail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                a.at,
+                a.group_code,
+                a.month.map(|m| m.to_string()),
+                a.action,
+                a.entity,
+                a.key,
+                a.before,
+                a.after,
+                a.source,
+                a.detail
+            ])?;
+        Ok(())
+    }
+
+    /// The audit log, newest last; `limit` newest entries when given.
+    pub fn audit_log(&self, limit: Option<i64>) -> Result<Vec<AuditRow>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT * FROM (SELECT id, at, group_code, month, action, entity, key, before, after, source, detail
+             FROM audit_log ORDER BY id DESC LIMIT ?1) ORDER BY id",
+        )?;
+        let rows = st
+            .query_map([limit.unwrap_or(-1)], |r| {
+                Ok(AuditRow {
+                    id: r.get(0)?,
+                    at: r.get(1)?,
+                    group_code: r.get(2)?,
+                    month: r.get(3)?,
+                    action: r.get(4)?,
+                    entity: r.get(5)?,
+                    key: r.get(6)?,
+                    before: r.get(7)?,
+                    after: r.get(8)?,
+                    source: r.get(9)?,
+                    detail: r.get(10)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    /// A fingerprint of everything a month holds, for tests that a refused step changed nothing.
+    pub fn fingerprint(&self) -> Result<String> {
+        let mut out = String::new();
+        for table in ["months", "changes", "audit_log"] {
+            let n: i64 = self.0.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+            out.push_str(&format!("{table}:{n};"));
+        }
+        let mut st = self.0.prepare("SELECT id, state, revision, package_version, COALESCE(length(frozen_bill),0), COALESCE(length(deductions),0) FROM months ORDER BY id")?;
+        for row in st.query_map([], |r| {
+            Ok(format!(
+                "{}:{}:{}:{}:{}:{};",
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?
+            ))
+        })? {
+            out.push_str(&row?);
+        }
+        let mut st = self.0.prepare("SELECT id, status, payload FROM changes ORDER BY id")?;
+        for row in st.query_map([], |r| Ok(format!("{}:{}:{};", r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+            out.push_str(&row?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ym(s: &str) -> YearMonth {
+        s.parse().unwrap()
+    }
+
+    fn store_with_month() -> (Store, i64) {
+        let mut s = Store::open_in_memory().unwrap();
+        let id = s
+            .transaction(|tx| tx.insert_month("G1", ym("2026-12"), "v1", "p.json", b"{}", "2026-11-25T09:00:00"))
+            .unwrap();
+        (s, id)
+    }
+
+    #[test]
+    fn migrations_set_the_version() {
+        let s = Store::open_in_memory().unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+    }
+
+    #[test]
+    fn the_state_machine_refuses_skipping_steps() {
+        let (mut s, id) = store_with_month();
+        let err = s.transaction(|tx| tx.set_state(id, MonthState::Reported)).unwrap_err();
+        assert!(err.to_string().contains("transition not allowed"), "{err}");
+        s.transaction(|tx| tx.confirm(id, "{}")).unwrap();
+        // Reported months cannot be reopened.
+        s.transaction(|tx| tx.set_state(id, MonthState::Deducted)).unwrap();
+        s.transaction(|tx| tx.set_state(id, MonthState::Reported)).unwrap();
+        let err = s.transaction(|tx| tx.reopen(id)).unwrap_err();
+        assert!(err.to_string().contains("transition not allowed"), "{err}");
+        let row = s.read(|tx| tx.month("G1", ym("2026-12"))).unwrap().unwrap();
+        assert_eq!(row.state, MonthState::Reported);
+    }
+
+    #[test]
+    fn a_confirmed_month_takes_no_changes_until_reopened() {
+        let (mut s, id) = store_with_month();
+        let c = NewChange { kind: "join".into(), source: "manual".into(), summary: "x".into(), payload: "{}".into(), ..Default::default() };
+        let cid = s.transaction(|tx| tx.insert_change(id, &c, "t")).unwrap();
+        assert_eq!(s.transaction(|tx| tx.confirm(id, "{}")).unwrap(), 1);
+        let err = s.transaction(|tx| tx.insert_change(id, &c, "t")).unwrap_err();
+        assert!(err.to_string().contains("reopen it first"), "{err}");
+        let err = s.transaction(|tx| tx.decide_change(cid, ChangeStatus::Accepted, "t")).unwrap_err();
+        assert!(err.to_string().contains("reopen it first"), "{err}");
+        s.transaction(|tx| tx.reopen(id)).unwrap();
+        s.transaction(|tx| tx.decide_change(cid, ChangeStatus::Accepted, "t")).unwrap();
+        assert_eq!(s.transaction(|tx| tx.confirm(id, "{}")).unwrap(), 2);
+    }
+
+    #[test]
+    fn a_failed_transaction_leaves_nothing() {
+        let (mut s, id) = store_with_month();
+        let before = s.read(|tx| tx.fingerprint()).unwrap();
+        let r: Result<()> = s.transaction(|tx| {
+            tx.audit(&Audit { at: "t", action: "x", ..Default::default() })?;
+            tx.set_state(id, MonthState::Closed)
+        });
+        assert!(r.is_err());
+        assert_eq!(s.read(|tx| tx.fingerprint()).unwrap(), before);
+    }
+
+    #[test]
+    fn the_audit_log_is_append_only() {
+        let (mut s, _) = store_with_month();
+        s.transaction(|tx| tx.audit(&Audit { at: "t", action: "load", ..Default::default() })).unwrap();
+        let err = s.transaction(|tx| Ok::<_, StoreError>(tx.0.execute("DELETE FROM audit_log", [])?)).unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{err}");
+        assert_eq!(s.read(|tx| tx.audit_log(None)).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_file_database_uses_wal_and_foreign_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("sub/infoone.db")).unwrap();
+        let mode: String = s.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), fk), ("wal", 1));
+    }
+}
