@@ -1,1 +1,1066 @@
-//! The month-end use cases: the one API surface that the CLI, the desktop shell and the server call.
+//! The month-end use cases (DOMAIN.md §5): the one API surface that the CLI, the desktop shell
+//! and the server call, so they cannot disagree. Each use case is one store transaction; time
+//! comes in as `now` so the use cases are testable for any day.
+
+pub mod error;
+mod hr;
+mod report;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use chrono::NaiveDateTime;
+use infoone_domain::bill::{self, Bill};
+use infoone_domain::change::{self, Change, Touched};
+use infoone_domain::deduction::{self, Mode, Outcome};
+use infoone_domain::ledger::{Billed, Ledger};
+use infoone_domain::money::Yen;
+use infoone_domain::month::YearMonth;
+use infoone_formats::bill_doc::{self, BillDoc};
+use infoone_formats::change as change_json;
+use infoone_formats::ledger::{enrollment_json, member_json};
+use infoone_formats::package::{self, BillPackage};
+use infoone_store::{Audit, ChangeRow, ChangeStatus, MonthRow, MonthState, NewChange, Store, Tx};
+use serde::Serialize;
+
+pub use error::{AppError, ErrorCode, Result};
+pub use hr::HrImport;
+pub use infoone_store;
+pub use report::ReportSummary;
+
+/// Which month of which group. `group` may be left out when the database has one group with
+/// that month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MonthRef {
+    pub group: Option<String>,
+    pub month: YearMonth,
+}
+
+impl MonthRef {
+    pub fn new(month: YearMonth) -> MonthRef {
+        MonthRef { group: None, month }
+    }
+}
+
+fn stamp(now: NaiveDateTime) -> String {
+    now.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+pub(crate) fn find_month(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthRow> {
+    let rows = tx.months_for(at.month)?;
+    let rows: Vec<MonthRow> = match &at.group {
+        Some(g) => rows.into_iter().filter(|r| &r.group_code == g).collect(),
+        None => rows,
+    };
+    match rows.len() {
+        0 => Err(AppError::not_found(format!(
+            "{}の請求データがありません。先に「infoone month load 請求パッケージ.json」で読み込んでください",
+            at.month
+        ))),
+        1 => Ok(rows.into_iter().next().unwrap_or_else(|| unreachable_row(at.month))),
+        _ => Err(AppError::bad_input(format!(
+            "{}の請求データが複数の団体にあります（{}）。--group で団体コードを指定してください",
+            at.month,
+            rows.iter().map(|r| r.group_code.as_str()).collect::<Vec<_>>().join("、")
+        ))),
+    }
+}
+
+fn unreachable_row(month: YearMonth) -> MonthRow {
+    MonthRow {
+        id: -1,
+        group_code: String::new(),
+        month,
+        state: MonthState::Loaded,
+        package_version: String::new(),
+        package_file: String::new(),
+        revision: 0,
+        loaded_at: String::new(),
+        receipt: None,
+    }
+}
+
+/// The month's package as stored.
+pub(crate) fn stored_package(tx: &Tx<'_>, row: &MonthRow) -> Result<BillPackage> {
+    let bytes = tx.package(row.id)?;
+    package::parse_package(&row.package_file, &bytes)
+        .map_err(|e| AppError::bad_input(e.to_string()))
+}
+
+/// Billed amounts of earlier months this database confirmed (DOMAIN.md §4: "or it is confirmed
+/// in the local database"), per month, net of their retro lines.
+fn locally_confirmed(tx: &Tx<'_>, row: &MonthRow) -> Result<Vec<(YearMonth, Vec<Billed>)>> {
+    let mut per_month: BTreeMap<YearMonth, BTreeMap<String, Billed>> = BTreeMap::new();
+    for earlier in tx.months_of_group(&row.group_code)? {
+        if earlier.month >= row.month || earlier.state < MonthState::Confirmed {
+            continue;
+        }
+        let Some(text) = tx.frozen_bill(earlier.id)? else {
+            continue;
+        };
+        let doc: BillDoc = serde_json::from_str(&text)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        per_month.entry(earlier.month).or_default();
+        for o in &doc.offices {
+            for l in &o.lines {
+                let Ok(m) = l.month.parse::<YearMonth>() else {
+                    continue;
+                };
+                let entry = per_month
+                    .entry(m)
+                    .or_default()
+                    .entry(l.enrollment.clone())
+                    .or_insert_with(|| Billed {
+                        month: m,
+                        enrollment: l.enrollment.clone(),
+                        office: o.code.clone(),
+                        amount: Yen::ZERO,
+                    });
+                if l.kind != "carry_over" {
+                    entry.amount += Yen::new(l.amount);
+                }
+            }
+        }
+    }
+    Ok(per_month
+        .into_iter()
+        .map(|(m, b)| (m, b.into_values().collect()))
+        .collect())
+}
+
+/// The month's ledger as it stands: the package with the accepted changes replayed in order.
+pub(crate) fn current_ledger(tx: &Tx<'_>, row: &MonthRow) -> Result<(BillPackage, Ledger)> {
+    let pkg = stored_package(tx, row)?;
+    let mut ledger = infoone_formats::ledger::to_ledger(&pkg, &locally_confirmed(tx, row)?);
+    for c in tx.accepted_changes(row.id)? {
+        let change = change_json::from_json(&c.payload)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        change::apply(&mut ledger, &change).map_err(|r| {
+            AppError::refused(format!(
+                "承認済みの変更{}を適用できません: {}",
+                c.id, r.message
+            ))
+        })?;
+    }
+    Ok((pkg, ledger))
+}
+
+fn office_names(pkg: &BillPackage) -> impl Fn(&str) -> (String, String) + '_ {
+    move |code: &str| {
+        pkg.offices
+            .iter()
+            .find(|o| o.code == code)
+            .map(|o| (o.name.clone(), o.deduction_destination.clone()))
+            .unwrap_or_default()
+    }
+}
+
+/// What `month load` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct LoadSummary {
+    pub group: String,
+    pub month: String,
+    pub version: String,
+    pub offices: usize,
+    pub members: usize,
+    pub enrollments: usize,
+    pub applications: usize,
+    pub replaced: bool,
+}
+
+/// Load a monthly bill package (`month load`). A month already being worked on is refused unless
+/// nothing has been decided in it yet (then the newer package replaces the older one).
+pub fn load_package(store: &mut Store, file: &Path, now: NaiveDateTime) -> Result<LoadSummary> {
+    let bytes = std::fs::read(file).map_err(|e| {
+        AppError::not_found(format!("{}: ファイルを読めません（{e}）", file.display()))
+    })?;
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    load_package_bytes(store, &name, &bytes, now)
+}
+
+pub fn load_package_bytes(
+    store: &mut Store,
+    name: &str,
+    bytes: &[u8],
+    now: NaiveDateTime,
+) -> Result<LoadSummary> {
+    let pkg =
+        package::parse_package(name, bytes).map_err(|e| AppError::bad_input(e.to_string()))?;
+    let month: YearMonth = pkg
+        .month
+        .parse()
+        .map_err(|e: infoone_domain::month::BadMonth| AppError::bad_input(e.to_string()))?;
+    let version = package::package_version(bytes);
+    let at = stamp(now);
+    store.transaction(|tx| {
+        let existing = tx.month(&pkg.group.code, month)?;
+        let replaced = existing.is_some();
+        let id = match existing {
+            None => tx.insert_month(&pkg.group.code, month, &version, name, bytes, &at)?,
+            Some(row) => {
+                let decided = tx.changes(row.id)?.iter().any(|c| matches!(c.status, ChangeStatus::Accepted | ChangeStatus::Rejected));
+                if row.state != MonthState::Loaded || decided {
+                    if row.package_version == version {
+                        return Err(AppError::wrong_state(format!(
+                            "{} {}は読み込み済みです（同じ版）",
+                            pkg.group.code, month
+                        )));
+                    }
+                    return Err(AppError::wrong_state(format!(
+                        "{} {}はすでに作業中です（状態: {}）。新しい請求パッケージで置き換えるには、保険会社に確認してください",
+                        pkg.group.code,
+                        month,
+                        row.state.label()
+                    )));
+                }
+                tx.replace_package(row.id, &version, name, bytes, &at)?;
+                row.id
+            }
+        };
+        tx.audit(&Audit {
+            at: &at,
+            group_code: Some(&pkg.group.code),
+            month: Some(month),
+            action: if replaced { "month.reload" } else { "month.load" },
+            after: Some(&version),
+            source: Some(name),
+            detail: Some(&format!(
+                "offices={} members={} enrollments={}",
+                pkg.offices.len(),
+                pkg.members.len(),
+                pkg.enrollments.len()
+            )),
+            ..Audit::default()
+        })?;
+        // Web applications come in as proposed joins.
+        let row = tx.month(&pkg.group.code, month)?.ok_or_else(|| AppError::not_found("month"))?;
+        let ledger = infoone_formats::ledger::to_ledger(&pkg, &[]);
+        let mut existing = existing_payloads(tx, &row)?;
+        let mut seq = 0;
+        for app in ledger.applications.values() {
+            seq += 1;
+            let c = Change::Join {
+                enrollment_id: format!("N{}-{}", month.to_string().replace('-', ""), app.id),
+                employee_no: app.employee_no.clone(),
+                insured: app.insured.clone(),
+                product: app.product.clone(),
+                plan: app.plan.clone(),
+                units: app.units,
+                applied_on: app.applied_on,
+                application: Some(app.id.clone()),
+            };
+            propose(tx, &row, &ledger, &c, "web", &at, &mut existing)?;
+        }
+        let _ = (id, seq);
+        Ok(LoadSummary {
+            group: pkg.group.code.clone(),
+            month: month.to_string(),
+            version: version.clone(),
+            offices: pkg.offices.len(),
+            members: pkg.members.len(),
+            enrollments: pkg.enrollments.len(),
+            applications: pkg.pending_applications.len(),
+            replaced,
+        })
+    })
+}
+
+pub(crate) fn existing_payloads(tx: &Tx<'_>, row: &MonthRow) -> Result<HashSet<String>> {
+    Ok(tx.changes(row.id)?.into_iter().map(|c| c.payload).collect())
+}
+
+/// A one-line description of a change, in Japanese, for lists.
+pub fn describe(ledger: &Ledger, c: &Change) -> String {
+    let name = |no: &str| {
+        ledger
+            .members
+            .get(no)
+            .map_or(String::new(), |m| format!("（{}）", m.name))
+    };
+    match c {
+        Change::Join { employee_no, insured, product, plan, units, applied_on, application, .. } => format!(
+            "加入: {employee_no}{} {product} プラン{plan} {units}口 被保険者{insured} 申込日{applied_on}{}",
+            name(employee_no),
+            application.as_ref().map_or(String::new(), |a| format!("（Web申込{a}）"))
+        ),
+        Change::Withdrawal { enrollment, date, option } => {
+            format!("脱退: 加入{enrollment} {date} 選択{}", option.code())
+        }
+        Change::Retirement { employee_no, date, option } => {
+            format!("退職: {employee_no}{} 退職日{date} 選択{}", name(employee_no), option.code())
+        }
+        Change::Transfer { employee_no, office, date } => {
+            format!("事業所異動: {employee_no}{} → {office} 異動日{date}", name(employee_no))
+        }
+        Change::PlanChange { enrollment, plan, units, date, .. } => {
+            format!("プラン変更: 加入{enrollment} → プラン{plan} {units}口 {date}")
+        }
+        Change::Update { employee_no, name: n, name_kana, email, postal_code, address } => {
+            let mut parts = Vec::new();
+            for (label, v) in [("氏名", n), ("カナ", name_kana), ("メール", email), ("郵便番号", postal_code), ("住所", address)] {
+                if let Some(v) = v {
+                    parts.push(format!("{label}→{v}"));
+                }
+            }
+            format!("変更: {employee_no}{} {}", name(employee_no), parts.join(" "))
+        }
+        Change::Hire { member } => format!("入社: {} {} 事業所{}", member.employee_no, member.name, member.office),
+        Change::Status { employee_no, status } => format!("在籍区分: {employee_no}{} → {}", name(employee_no), status.label()),
+        Change::BankTransferSwitch { employee_no, .. } => format!("口座振替切替: {employee_no}{}", name(employee_no)),
+    }
+}
+
+/// Record a proposed change unless the same one is already there (any status): importing the
+/// same file twice proposes nothing the second time.
+pub(crate) fn propose(
+    tx: &Tx<'_>,
+    row: &MonthRow,
+    ledger: &Ledger,
+    c: &Change,
+    source: &str,
+    at: &str,
+    existing: &mut HashSet<String>,
+) -> Result<bool> {
+    let payload = change_json::to_json(c);
+    if !existing.insert(payload.clone()) {
+        return Ok(false);
+    }
+    let employee = c.employee_no(ledger).map(str::to_string);
+    tx.insert_change(
+        row.id,
+        &NewChange {
+            kind: c.kind().to_string(),
+            status: None,
+            source: source.to_string(),
+            employee_no: employee,
+            summary: describe(ledger, c),
+            payload,
+            code: None,
+        },
+        at,
+    )?;
+    if row.state == MonthState::Loaded {
+        tx.set_state(row.id, MonthState::Adjusting)?;
+    }
+    Ok(true)
+}
+
+/// A change or note as listed (`changes list`).
+#[derive(Clone, Debug, Serialize)]
+pub struct ChangeView {
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub source: String,
+    pub employee_no: Option<String>,
+    pub summary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub change: serde_json::Value,
+}
+
+fn view(c: &ChangeRow) -> ChangeView {
+    ChangeView {
+        id: c.id,
+        kind: c.kind.clone(),
+        status: c.status.code().to_string(),
+        source: c.source.clone(),
+        employee_no: c.employee_no.clone(),
+        summary: c.summary.clone(),
+        code: c.code.clone(),
+        change: serde_json::from_str(&c.payload).unwrap_or(serde_json::Value::Null),
+    }
+}
+
+pub fn list_changes(store: &mut Store, at: &MonthRef) -> Result<Vec<ChangeView>> {
+    store.read(|tx| {
+        let row = find_month(tx, at)?;
+        Ok(tx.changes(row.id)?.iter().map(view).collect())
+    })
+}
+
+/// Which changes to decide on.
+#[derive(Clone, Debug)]
+pub enum Selection {
+    All,
+    Ids(Vec<i64>),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DecisionSummary {
+    pub accepted: usize,
+    pub rejected: usize,
+}
+
+fn require_open(row: &MonthRow) -> Result<()> {
+    if row.state.is_open() {
+        Ok(())
+    } else {
+        Err(AppError::wrong_state(format!(
+            "{}は{}です。変更するには先に「infoone month reopen --month {} --reason 理由」で確定を解除してください",
+            row.month,
+            row.state.label(),
+            row.month
+        )))
+    }
+}
+
+fn select<'a>(
+    changes: &'a [ChangeRow],
+    sel: &Selection,
+    wanted: ChangeStatus,
+) -> Result<Vec<&'a ChangeRow>> {
+    match sel {
+        Selection::All => Ok(changes
+            .iter()
+            .filter(|c| c.status == ChangeStatus::Proposed)
+            .collect()),
+        Selection::Ids(ids) => ids
+            .iter()
+            .map(|id| {
+                let c = changes.iter().find(|c| c.id == *id).ok_or_else(|| {
+                    AppError::not_found(format!("変更ID {id} はこの月にありません"))
+                })?;
+                let ok = match wanted {
+                    ChangeStatus::Accepted => c.status == ChangeStatus::Proposed,
+                    _ => matches!(c.status, ChangeStatus::Proposed | ChangeStatus::Accepted),
+                };
+                if ok {
+                    Ok(c)
+                } else if c.status == ChangeStatus::Note {
+                    Err(AppError::bad_input(format!(
+                        "ID {id} は確認事項（{}）で、変更ではありません",
+                        c.summary
+                    )))
+                } else {
+                    Err(AppError::bad_input(format!(
+                        "変更ID {id} はすでに{}です",
+                        status_label(c.status)
+                    )))
+                }
+            })
+            .collect(),
+    }
+}
+
+fn status_label(s: ChangeStatus) -> &'static str {
+    match s {
+        ChangeStatus::Proposed => "未決定",
+        ChangeStatus::Accepted => "承認済み",
+        ChangeStatus::Rejected => "却下済み",
+        ChangeStatus::Note => "確認事項",
+    }
+}
+
+fn audit_touched(
+    tx: &Tx<'_>,
+    row: &MonthRow,
+    at: &str,
+    change_id: i64,
+    source: &str,
+    touched: &[Touched],
+) -> Result<()> {
+    let key = change_id.to_string();
+    for t in touched {
+        let (entity, before, after) = match t {
+            Touched::Member { before, after } => (
+                "member",
+                before.as_ref().map(|m| member_json(m).to_string()),
+                member_json(after).to_string(),
+            ),
+            Touched::Enrollment { before, after } => (
+                "enrollment",
+                before.as_ref().map(|e| enrollment_json(e).to_string()),
+                enrollment_json(after).to_string(),
+            ),
+        };
+        tx.audit(&Audit {
+            at,
+            group_code: Some(&row.group_code),
+            month: Some(row.month),
+            action: "change.apply",
+            entity: Some(entity),
+            key: Some(&key),
+            before: before.as_deref(),
+            after: Some(&after),
+            source: Some(source),
+            ..Audit::default()
+        })?;
+    }
+    Ok(())
+}
+
+/// Accept changes (`changes accept`). Atomic: when any change is refused, nothing is accepted and
+/// the error names the change and why.
+pub fn accept(
+    store: &mut Store,
+    at: &MonthRef,
+    sel: &Selection,
+    now: NaiveDateTime,
+) -> Result<DecisionSummary> {
+    let stamp = stamp(now);
+    store.transaction(|tx| {
+        let row = find_month(tx, at)?;
+        require_open(&row)?;
+        let (_, mut ledger) = current_ledger(tx, &row)?;
+        let changes = tx.changes(row.id)?;
+        let chosen = select(&changes, sel, ChangeStatus::Accepted)?;
+        for c in &chosen {
+            let change = change_json::from_json(&c.payload)
+                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+            let touched = change::apply(&mut ledger, &change).map_err(|r| {
+                AppError::refused(format!(
+                    "変更ID {}（{}）は承認できません: {} {}。何も承認していません",
+                    c.id, c.summary, r.code.code, r.message
+                ))
+            })?;
+            tx.decide_change(c.id, ChangeStatus::Accepted, &stamp)?;
+            audit_touched(tx, &row, &stamp, c.id, &c.source, &touched)?;
+            tx.audit(&Audit {
+                at: &stamp,
+                group_code: Some(&row.group_code),
+                month: Some(row.month),
+                action: "change.accept",
+                key: Some(&c.id.to_string()),
+                after: Some(&c.payload),
+                source: Some(&c.source),
+                detail: Some(&c.summary),
+                ..Audit::default()
+            })?;
+        }
+        if row.state == MonthState::Loaded && !chosen.is_empty() {
+            tx.set_state(row.id, MonthState::Adjusting)?;
+        }
+        Ok(DecisionSummary {
+            accepted: chosen.len(),
+            rejected: 0,
+        })
+    })
+}
+
+/// Reject changes (`changes reject`); an accepted one is taken back, provided the accepted
+/// changes after it still apply.
+pub fn reject(
+    store: &mut Store,
+    at: &MonthRef,
+    sel: &Selection,
+    now: NaiveDateTime,
+) -> Result<DecisionSummary> {
+    let stamp = stamp(now);
+    store.transaction(|tx| {
+        let row = find_month(tx, at)?;
+        require_open(&row)?;
+        let changes = tx.changes(row.id)?;
+        let chosen = select(&changes, sel, ChangeStatus::Rejected)?;
+        for c in &chosen {
+            tx.decide_change(c.id, ChangeStatus::Rejected, &stamp)?;
+            tx.audit(&Audit {
+                at: &stamp,
+                group_code: Some(&row.group_code),
+                month: Some(row.month),
+                action: "change.reject",
+                key: Some(&c.id.to_string()),
+                before: Some(c.status.code()),
+                after: Some("rejected"),
+                source: Some(&c.source),
+                detail: Some(&c.summary),
+                ..Audit::default()
+            })?;
+        }
+        current_ledger(tx, &row)?;
+        Ok(DecisionSummary {
+            accepted: 0,
+            rejected: chosen.len(),
+        })
+    })
+}
+
+/// Add a manual change (`changes add`, paper forms): it is proposed, then accepted at once
+/// unless `propose_only`. Joins and plan changes get their new enrollment id here.
+pub fn add_change(
+    store: &mut Store,
+    at: &MonthRef,
+    mut c: Change,
+    propose_only: bool,
+    now: NaiveDateTime,
+) -> Result<ChangeView> {
+    let stamp = stamp(now);
+    store.transaction(|tx| {
+        let row = find_month(tx, at)?;
+        require_open(&row)?;
+        let (_, mut ledger) = current_ledger(tx, &row)?;
+        let n = tx.changes(row.id)?.len() + 1;
+        let new_id = format!("N{}-M{n:04}", row.month.to_string().replace('-', ""));
+        match &mut c {
+            Change::Join { enrollment_id, .. } if enrollment_id.is_empty() => {
+                *enrollment_id = new_id
+            }
+            Change::PlanChange {
+                new_enrollment_id, ..
+            } if new_enrollment_id.is_empty() => *new_enrollment_id = new_id,
+            _ => {}
+        }
+        // Check it applies now, so a clerk hears about a refusal when entering it.
+        let touched = change::apply(&mut ledger, &c)
+            .map_err(|r| AppError::refused(format!("{} {}", r.code.code, r.message)))?;
+        let payload = change_json::to_json(&c);
+        let employee = c.employee_no(&ledger).map(str::to_string);
+        let id = tx.insert_change(
+            row.id,
+            &NewChange {
+                kind: c.kind().to_string(),
+                status: None,
+                source: "manual".into(),
+                employee_no: employee,
+                summary: describe(&ledger, &c),
+                payload: payload.clone(),
+                code: None,
+            },
+            &stamp,
+        )?;
+        if !propose_only {
+            tx.decide_change(id, ChangeStatus::Accepted, &stamp)?;
+            audit_touched(tx, &row, &stamp, id, "manual", &touched)?;
+        }
+        tx.audit(&Audit {
+            at: &stamp,
+            group_code: Some(&row.group_code),
+            month: Some(row.month),
+            action: if propose_only {
+                "change.propose"
+            } else {
+                "change.accept"
+            },
+            key: Some(&id.to_string()),
+            after: Some(&payload),
+            source: Some("manual"),
+            ..Audit::default()
+        })?;
+        if row.state == MonthState::Loaded {
+            tx.set_state(row.id, MonthState::Adjusting)?;
+        }
+        let rows = tx.changes(row.id)?;
+        let added = rows
+            .iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| AppError::not_found("change"))?;
+        Ok(view(added))
+    })
+}
+
+fn outcome_doc(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<OutcomeDoc>> {
+    match tx.deductions(row.id)? {
+        Some(text) => {
+            Ok(Some(serde_json::from_str(&text).map_err(|e| {
+                AppError::new(ErrorCode::Internal, e.to_string())
+            })?))
+        }
+        None => Ok(None),
+    }
+}
+
+fn frozen(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<BillDoc>> {
+    match tx.frozen_bill(row.id)? {
+        Some(text) => {
+            Ok(Some(serde_json::from_str(&text).map_err(|e| {
+                AppError::new(ErrorCode::Internal, e.to_string())
+            })?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The bill as `bill show --json` prints it: live while adjusting, frozen once confirmed, with
+/// the deduction outcome from `deducted` on.
+pub fn bill(store: &mut Store, at: &MonthRef) -> Result<BillDoc> {
+    store.read(|tx| {
+        let row = find_month(tx, at)?;
+        bill_in(tx, &row)
+    })
+}
+
+fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
+    if let Some(mut doc) = frozen(tx, row)? {
+        doc.state = row.state.code().to_string();
+        if let Some(outcome) = outcome_doc(tx, row)? {
+            bill_doc::add_outcome(&mut doc, &outcome.to_outcome());
+        }
+        return Ok(doc);
+    }
+    let (pkg, ledger) = current_ledger(tx, row)?;
+    let bill = bill::compute(&ledger);
+    let doc = bill_doc::from_bill(&bill, row.state.code(), row.revision, &office_names(&pkg));
+    Ok(doc)
+}
+
+/// Confirm the month (請求確定): refused while the bill has errors; freezes the amounts.
+pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<BillDoc> {
+    let stamp = stamp(now);
+    store.transaction(|tx| {
+        let row = find_month(tx, at)?;
+        require_open(&row)?;
+        let (pkg, ledger) = current_ledger(tx, &row)?;
+        let bill = bill::compute(&ledger);
+        refuse_errors(&bill)?;
+        let pending = tx.changes(row.id)?.iter().filter(|c| c.status == ChangeStatus::Proposed).count();
+        let mut doc = bill_doc::from_bill(&bill, "confirmed", row.revision + 1, &office_names(&pkg));
+        let text = serde_json::to_string(&doc).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let revision = tx.confirm(row.id, &text)?;
+        doc.revision = revision;
+        tx.audit(&Audit {
+            at: &stamp,
+            group_code: Some(&row.group_code),
+            month: Some(row.month),
+            action: "month.confirm",
+            before: Some(row.state.code()),
+            after: Some("confirmed"),
+            detail: Some(&format!(
+                "revision={revision} premium_total={} invoice_amount={} pending_changes_left={pending}",
+                bill.totals.premium_total, bill.totals.invoice_amount
+            )),
+            ..Audit::default()
+        })?;
+        Ok(doc)
+    })
+}
+
+fn refuse_errors(bill: &Bill) -> Result<()> {
+    if !bill.has_errors() {
+        return Ok(());
+    }
+    let errors: Vec<String> = bill
+        .findings
+        .iter()
+        .filter(|f| f.severity() == infoone_domain::finding::Severity::Error)
+        .map(|f| f.to_string())
+        .collect();
+    let shown: Vec<&str> = errors.iter().take(10).map(String::as_str).collect();
+    Err(AppError::refused(format!(
+        "請求にエラーが{}件あるため確定できません:\n{}{}",
+        errors.len(),
+        shown.join("\n"),
+        if errors.len() > shown.len() {
+            format!(
+                "\n…ほか{}件（bill show で全件）",
+                errors.len() - shown.len()
+            )
+        } else {
+            String::new()
+        }
+    )))
+}
+
+/// Reopen a confirmed month (until it is reported), with a reason; logged. The next
+/// confirmation is the next revision (第2版).
+pub fn reopen(store: &mut Store, at: &MonthRef, reason: &str, now: NaiveDateTime) -> Result<()> {
+    let stamp = stamp(now);
+    if reason.trim().is_empty() {
+        return Err(AppError::bad_input(
+            "確定を解除する理由（--reason）を入力してください",
+        ));
+    }
+    store.transaction(|tx| {
+        let row = find_month(tx, at)?;
+        if !matches!(row.state, MonthState::Confirmed | MonthState::Deducted) {
+            return Err(AppError::wrong_state(format!(
+                "{}は{}のため確定を解除できません（解除できるのは請求確定後、結果報告前です）",
+                row.month,
+                row.state.label()
+            )));
+        }
+        tx.reopen(row.id)?;
+        tx.audit(&Audit {
+            at: &stamp,
+            group_code: Some(&row.group_code),
+            month: Some(row.month),
+            action: "month.reopen",
+            before: Some(row.state.code()),
+            after: Some("adjusting"),
+            detail: Some(reason),
+            ..Audit::default()
+        })?;
+        Ok(())
+    })
+}
+
+/// The stored deduction outcome.
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct OutcomeDoc {
+    pub mode: String,
+    pub source: String,
+    pub members: Vec<MemberDoc>,
+    pub offices: BTreeMap<String, CollectionDoc>,
+    pub undeducted: Vec<UndeductedDoc>,
+}
+
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct MemberDoc {
+    pub employee_no: String,
+    pub office: String,
+    pub billed: i64,
+    pub deducted: i64,
+    pub undeducted: i64,
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct CollectionDoc {
+    pub undeducted: i64,
+    pub collected_fee: i64,
+    pub collected_fee_tax: i64,
+    pub payable: i64,
+    pub collected_by_product: BTreeMap<String, i64>,
+}
+
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct UndeductedDoc {
+    pub enrollment: String,
+    pub employee_no: String,
+    pub office: String,
+    pub product: String,
+    pub month: String,
+    pub kind: String,
+    pub amount: i64,
+    pub reason: String,
+    pub handling: String,
+}
+
+impl OutcomeDoc {
+    fn from_outcome(o: &Outcome, mode: Mode, source: &str) -> OutcomeDoc {
+        OutcomeDoc {
+            mode: match mode {
+                Mode::Full => "full".into(),
+                Mode::Exceptions => "exceptions".into(),
+            },
+            source: source.to_string(),
+            members: o
+                .members
+                .iter()
+                .map(|m| MemberDoc {
+                    employee_no: m.employee_no.clone(),
+                    office: m.office.clone(),
+                    billed: m.billed.to_i64(),
+                    deducted: m.deducted.to_i64(),
+                    undeducted: m.undeducted.to_i64(),
+                    reason: m.reason.map(|r| r.label().to_string()),
+                })
+                .collect(),
+            offices: o
+                .offices
+                .iter()
+                .map(|(k, c)| {
+                    (
+                        k.clone(),
+                        CollectionDoc {
+                            undeducted: c.undeducted.to_i64(),
+                            collected_fee: c.collected_fee.to_i64(),
+                            collected_fee_tax: c.collected_fee_tax.to_i64(),
+                            payable: c.payable.to_i64(),
+                            collected_by_product: c
+                                .collected_by_product
+                                .iter()
+                                .map(|(p, y)| (p.clone(), y.to_i64()))
+                                .collect(),
+                        },
+                    )
+                })
+                .collect(),
+            undeducted: o
+                .undeducted
+                .iter()
+                .map(|u| UndeductedDoc {
+                    enrollment: u.enrollment.clone(),
+                    employee_no: u.employee_no.clone(),
+                    office: u.office.clone(),
+                    product: u.product.clone(),
+                    month: u.month.to_string(),
+                    kind: u.kind.code().to_string(),
+                    amount: u.amount.to_i64(),
+                    reason: u.reason.label().to_string(),
+                    handling: u.handling.code().to_string(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The office collections (enough for the bill document's deducted columns).
+    pub fn to_outcome(&self) -> Outcome {
+        let coll = |c: &CollectionDoc| deduction::Collection {
+            undeducted: Yen::new(c.undeducted),
+            collected_fee: Yen::new(c.collected_fee),
+            collected_fee_tax: Yen::new(c.collected_fee_tax),
+            payable: Yen::new(c.payable),
+            collected_by_product: c
+                .collected_by_product
+                .iter()
+                .map(|(p, y)| (p.clone(), Yen::new(*y)))
+                .collect(),
+        };
+        let offices: BTreeMap<String, deduction::Collection> = self
+            .offices
+            .iter()
+            .map(|(k, c)| (k.clone(), coll(c)))
+            .collect();
+        let mut totals = deduction::Collection::default();
+        for c in offices.values() {
+            totals.undeducted += c.undeducted;
+            totals.collected_fee += c.collected_fee;
+            totals.collected_fee_tax += c.collected_fee_tax;
+            totals.payable += c.payable;
+        }
+        Outcome {
+            members: Vec::new(),
+            offices,
+            totals,
+            undeducted: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DeductionSummary {
+    pub members: usize,
+    pub not_in_full: usize,
+    pub undeducted: i64,
+    pub payable: i64,
+    pub findings: Vec<bill_doc::FindingDoc>,
+}
+
+/// Import the payroll's deduction results (`deductions import`) against the confirmed bill.
+pub fn import_deductions(
+    store: &mut Store,
+    at: &MonthRef,
+    file: &Path,
+    mode: Mode,
+    now: NaiveDateTime,
+) -> Result<DeductionSummary> {
+    let reported = infoone_formats::deduction::read_deductions(file)?;
+    let name = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    import_deductions_rows(store, at, &name, &reported, mode, now)
+}
+
+pub fn import_deductions_rows(
+    store: &mut Store,
+    at: &MonthRef,
+    source: &str,
+    reported: &[deduction::Reported],
+    mode: Mode,
+    now: NaiveDateTime,
+) -> Result<DeductionSummary> {
+    let stamp = stamp(now);
+    store.transaction(|tx| {
+        let row = find_month(tx, at)?;
+        if !matches!(row.state, MonthState::Confirmed | MonthState::Deducted) {
+            return Err(AppError::wrong_state(format!(
+                "{}は{}です。控除結果は請求確定後に取り込みます",
+                row.month,
+                row.state.label()
+            )));
+        }
+        let doc =
+            frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
+        let frozen_bill = bill_doc::to_bill(&doc);
+        let (_, ledger) = current_ledger(tx, &row)?;
+        let outcome =
+            deduction::apply(&ledger, &frozen_bill, reported, mode).map_err(|problems| {
+                let total = problems.len();
+                let lines: Vec<String> = problems
+                    .iter()
+                    .take(20)
+                    .map(|p| match p.row {
+                        Some(r) => format!(
+                            "{source} {r}行目 社員番号{}: {} ({})",
+                            p.employee_no, p.message, p.code.code
+                        ),
+                        None => format!(
+                            "{source} 社員番号{}: {} ({})",
+                            p.employee_no, p.message, p.code.code
+                        ),
+                    })
+                    .collect();
+                AppError::bad_input(format!(
+                    "控除結果を取り込めません（{total}件）。何も変更していません:\n{}{}",
+                    lines.join("\n"),
+                    if total > lines.len() {
+                        format!("\n…ほか{}件", total - lines.len())
+                    } else {
+                        String::new()
+                    }
+                ))
+            })?;
+        let stored = OutcomeDoc::from_outcome(&outcome, mode, source);
+        let text = serde_json::to_string(&stored)
+            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let before = tx.deductions(row.id)?;
+        tx.set_deductions(row.id, &text)?;
+        tx.audit(&Audit {
+            at: &stamp,
+            group_code: Some(&row.group_code),
+            month: Some(row.month),
+            action: "deductions.import",
+            before: before.as_deref().map(|_| "previous import replaced"),
+            after: Some(&format!(
+                "undeducted={} payable={}",
+                outcome.totals.undeducted, outcome.totals.payable
+            )),
+            source: Some(source),
+            ..Audit::default()
+        })?;
+        Ok(DeductionSummary {
+            members: outcome.members.len(),
+            not_in_full: outcome
+                .members
+                .iter()
+                .filter(|m| m.undeducted.is_positive())
+                .count(),
+            undeducted: outcome.totals.undeducted.to_i64(),
+            payable: outcome.totals.payable.to_i64(),
+            findings: outcome.findings.iter().map(bill_doc::finding_doc).collect(),
+        })
+    })
+}
+
+/// A month's state and revision (`month status`).
+#[derive(Clone, Debug, Serialize)]
+pub struct MonthStatus {
+    pub group: String,
+    pub month: String,
+    pub state: String,
+    pub state_label: String,
+    pub revision: i64,
+    pub package_version: String,
+    pub proposed: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub notes: usize,
+}
+
+pub fn status(store: &mut Store, at: &MonthRef) -> Result<MonthStatus> {
+    store.read(|tx| {
+        let row = find_month(tx, at)?;
+        let changes = tx.changes(row.id)?;
+        let count = |s: ChangeStatus| changes.iter().filter(|c| c.status == s).count();
+        Ok(MonthStatus {
+            group: row.group_code.clone(),
+            month: row.month.to_string(),
+            state: row.state.code().to_string(),
+            state_label: row.state.label().to_string(),
+            revision: row.revision,
+            package_version: row.package_version.clone(),
+            proposed: count(ChangeStatus::Proposed),
+            accepted: count(ChangeStatus::Accepted),
+            rejected: count(ChangeStatus::Rejected),
+            notes: count(ChangeStatus::Note),
+        })
+    })
+}
+
+pub use hr::import_hr;
+pub use report::write_report;

@@ -1,1 +1,520 @@
-fn main() {}
+//! `infoone`: the clerk's month-end without a window (CLI.md). A thin layer: parse arguments,
+//! call one use case of `infoone-app`, print the result.
+
+mod args;
+mod print;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{Local, NaiveDate, NaiveDateTime};
+use clap::Parser;
+use infoone_app::infoone_store::Store;
+use infoone_app::{AppError, ErrorCode, MonthRef, Selection};
+use infoone_domain::change::Change;
+use infoone_domain::deduction::Mode;
+use infoone_domain::ledger::{AccountType, BankAccount, Insured, MemberStatus, WithdrawalOption};
+use infoone_domain::month::YearMonth;
+
+use args::{AddCmd, Cli, Cmd, DeductionsCmd, ModeArg, MonthCmd, ReportCmd};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("エラー: {}", e.message);
+            ExitCode::from(match e.code {
+                ErrorCode::Internal => 1,
+                ErrorCode::BadInput => 2,
+                ErrorCode::NotFound => 3,
+                ErrorCode::WrongState => 4,
+                ErrorCode::Refused => 5,
+            })
+        }
+    }
+}
+
+fn now() -> NaiveDateTime {
+    Local::now().naive_local()
+}
+
+/// The per-user data directory's database (CLI.md: `--db` default).
+fn default_db() -> PathBuf {
+    let base = std::env::var_os("INFOONE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("infoone")))
+        .or_else(|| std::env::var_os("APPDATA").map(|d| PathBuf::from(d).join("InfoOne")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| {
+                if cfg!(target_os = "macos") {
+                    PathBuf::from(h).join("Library/Application Support/InfoOne")
+                } else {
+                    PathBuf::from(h).join(".local/share/infoone")
+                }
+            })
+        })
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("infoone.db")
+}
+
+fn open(db: &Option<PathBuf>) -> Result<Store, AppError> {
+    Ok(Store::open(&db.clone().unwrap_or_else(default_db))?)
+}
+
+fn month_ref(group: &Option<String>, month: &str) -> Result<MonthRef, AppError> {
+    let month: YearMonth = month
+        .parse()
+        .map_err(|e: infoone_domain::month::BadMonth| AppError::bad_input(e.to_string()))?;
+    Ok(MonthRef {
+        group: group.clone(),
+        month,
+    })
+}
+
+fn selection(ids: &[i64], all: bool) -> Result<Selection, AppError> {
+    match (all, ids.is_empty()) {
+        (true, true) => Ok(Selection::All),
+        (false, false) => Ok(Selection::Ids(ids.to_vec())),
+        (true, false) => Err(AppError::bad_input("変更IDと --all は同時に指定できません")),
+        (false, true) => Err(AppError::bad_input(
+            "承認・却下する変更IDか --all を指定してください",
+        )),
+    }
+}
+
+fn mode(m: ModeArg) -> Mode {
+    match m {
+        ModeArg::Full => Mode::Full,
+        ModeArg::Exceptions => Mode::Exceptions,
+    }
+}
+
+fn date(s: &str) -> Result<NaiveDate, AppError> {
+    infoone_formats::date::parse_date(s)
+        .map_err(|e| AppError::bad_input(format!("日付「{s}」: {e}")))
+}
+
+fn option(s: &str) -> Result<WithdrawalOption, AppError> {
+    infoone_formats::change::option_from_code(s).map_err(|e| AppError::bad_input(e.to_string()))
+}
+
+fn insured(s: &str) -> Insured {
+    if s == "self" || s == "本人" {
+        Insured::Member
+    } else {
+        Insured::Dependent(s.to_string())
+    }
+}
+
+fn change_of(cmd: &AddCmd) -> Result<Change, AppError> {
+    Ok(match cmd {
+        AddCmd::Join {
+            employee,
+            insured: who,
+            product,
+            plan,
+            units,
+            applied_on,
+            ..
+        } => Change::Join {
+            enrollment_id: String::new(),
+            employee_no: employee.clone(),
+            insured: insured(who),
+            product: product.clone(),
+            plan: plan.clone(),
+            units: *units,
+            applied_on: date(applied_on)?,
+            application: None,
+        },
+        AddCmd::Withdrawal {
+            enrollment,
+            date: d,
+            option: o,
+            ..
+        } => Change::Withdrawal {
+            enrollment: enrollment.clone(),
+            date: date(d)?,
+            option: option(o)?,
+        },
+        AddCmd::Retirement {
+            employee,
+            date: d,
+            option: o,
+            ..
+        } => Change::Retirement {
+            employee_no: employee.clone(),
+            date: date(d)?,
+            option: option(o)?,
+        },
+        AddCmd::Transfer {
+            employee,
+            office,
+            date: d,
+            ..
+        } => Change::Transfer {
+            employee_no: employee.clone(),
+            office: office.clone(),
+            date: date(d)?,
+        },
+        AddCmd::PlanChange {
+            enrollment,
+            plan,
+            units,
+            date: d,
+            ..
+        } => Change::PlanChange {
+            enrollment: enrollment.clone(),
+            new_enrollment_id: String::new(),
+            plan: plan.clone(),
+            units: *units,
+            date: date(d)?,
+        },
+        AddCmd::Update {
+            employee,
+            name,
+            name_kana,
+            email,
+            postal_code,
+            address,
+            ..
+        } => Change::Update {
+            employee_no: employee.clone(),
+            name: name.clone(),
+            name_kana: name_kana.clone(),
+            email: email.clone(),
+            postal_code: postal_code.clone(),
+            address: address.clone(),
+        },
+        AddCmd::Leave { employee, back, .. } => Change::Status {
+            employee_no: employee.clone(),
+            status: if *back {
+                MemberStatus::Active
+            } else {
+                MemberStatus::Leave
+            },
+        },
+        AddCmd::BankTransfer {
+            employee,
+            bank,
+            branch,
+            account_type,
+            account_no,
+            holder_kana,
+            ..
+        } => Change::BankTransferSwitch {
+            employee_no: employee.clone(),
+            account: BankAccount {
+                bank_code: bank.clone(),
+                branch_code: branch.clone(),
+                account_type: match account_type.as_str() {
+                    "1" | "普通" => AccountType::Ordinary,
+                    "2" | "当座" => AccountType::Current,
+                    other => {
+                        return Err(AppError::bad_input(format!(
+                            "預金種目「{other}」は 1（普通）か 2（当座）です"
+                        )))
+                    }
+                },
+                account_no: account_no.clone(),
+                holder_kana: holder_kana.clone(),
+            },
+        },
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn run(cli: Cli) -> Result<(), AppError> {
+    let db = &cli.db;
+    let group = &cli.group;
+    match cli.cmd {
+        Cmd::Sample {
+            members,
+            offices,
+            seed,
+            month,
+            out,
+        } => {
+            let _ = (members, offices, seed, month, out);
+            return Err(AppError::new(ErrorCode::Internal, "sample: not yet"));
+        }
+        Cmd::Month(MonthCmd::Load { package }) => {
+            let s = infoone_app::load_package(&mut open(db)?, &package, now())?;
+            println!(
+                "読み込みました: {} {} 版{}（事業所{}、加入者{}、加入{}、Web申込{}）",
+                s.group, s.month, s.version, s.offices, s.members, s.enrollments, s.applications
+            );
+        }
+        Cmd::Month(MonthCmd::Status {
+            month,
+            json: as_json,
+        }) => {
+            let s = infoone_app::status(&mut open(db)?, &month_ref(group, &month)?)?;
+            if as_json {
+                json(&s)?;
+            } else {
+                println!(
+                    "{} {}: {}（{}）第{}版 未決定{} 承認{} 却下{} 確認事項{}",
+                    s.group,
+                    s.month,
+                    s.state_label,
+                    s.state,
+                    s.revision,
+                    s.proposed,
+                    s.accepted,
+                    s.rejected,
+                    s.notes
+                );
+            }
+        }
+        Cmd::Month(MonthCmd::Confirm { month }) => {
+            let doc = infoone_app::confirm(&mut open(db)?, &month_ref(group, &month)?, now())?;
+            println!(
+                "{} {}を確定しました（第{}版）。請求額合計 {}円",
+                doc.group,
+                doc.month,
+                doc.revision,
+                print::yen(doc.totals.invoice_amount)
+            );
+        }
+        Cmd::Month(MonthCmd::Reopen { month, reason }) => {
+            infoone_app::reopen(&mut open(db)?, &month_ref(group, &month)?, &reason, now())?;
+            println!("{month}の確定を解除しました（理由: {reason}）。再確定すると次の版になります");
+        }
+        Cmd::Hr(args::HrCmd::Import {
+            file,
+            month,
+            json: as_json,
+        }) => {
+            let s =
+                infoone_app::import_hr(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
+            if as_json {
+                json(&s)?;
+            } else {
+                print::hr_import(&s);
+            }
+        }
+        Cmd::Changes(args::ChangesCmd::List {
+            month,
+            json: as_json,
+        }) => {
+            let list = infoone_app::list_changes(&mut open(db)?, &month_ref(group, &month)?)?;
+            if as_json {
+                json(&list)?;
+            } else {
+                print::changes(&list);
+            }
+        }
+        Cmd::Changes(args::ChangesCmd::Accept { ids, all, month }) => {
+            let s = infoone_app::accept(
+                &mut open(db)?,
+                &month_ref(group, &month)?,
+                &selection(&ids, all)?,
+                now(),
+            )?;
+            println!("{}件を承認しました", s.accepted);
+        }
+        Cmd::Changes(args::ChangesCmd::Reject { ids, all, month }) => {
+            let s = infoone_app::reject(
+                &mut open(db)?,
+                &month_ref(group, &month)?,
+                &selection(&ids, all)?,
+                now(),
+            )?;
+            println!("{}件を却下しました", s.rejected);
+        }
+        Cmd::Changes(args::ChangesCmd::Add(add)) => {
+            let common = add.common();
+            let change = change_of(&add)?;
+            let v = infoone_app::add_change(
+                &mut open(db)?,
+                &month_ref(group, &common.month)?,
+                change,
+                common.propose_only,
+                now(),
+            )?;
+            if common.json {
+                json(&v)?;
+            } else {
+                println!(
+                    "変更ID {} を{}しました: {}",
+                    v.id,
+                    if common.propose_only {
+                        "登録"
+                    } else {
+                        "登録・承認"
+                    },
+                    v.summary
+                );
+            }
+        }
+        Cmd::Bill(args::BillCmd::Show {
+            month,
+            json: as_json,
+        }) => {
+            let doc = infoone_app::bill(&mut open(db)?, &month_ref(group, &month)?)?;
+            if as_json {
+                json(&doc)?;
+            } else {
+                print::bill(&doc);
+            }
+        }
+        Cmd::Deductions(DeductionsCmd::Import {
+            file,
+            month,
+            mode: m,
+        }) => {
+            let s = infoone_app::import_deductions(
+                &mut open(db)?,
+                &month_ref(group, &month)?,
+                &file,
+                mode(m),
+                now(),
+            )?;
+            println!(
+                "控除結果を取り込みました: {}人（うち全額控除できなかった人 {}人）控除不能 {}円 払込額 {}円",
+                s.members,
+                s.not_in_full,
+                print::yen(s.undeducted),
+                print::yen(s.payable)
+            );
+            for f in &s.findings {
+                println!("  {} {}: {}", f.code, f.severity, f.message);
+            }
+        }
+        Cmd::Report(ReportCmd::Write { month, out }) => {
+            let s =
+                infoone_app::write_report(&mut open(db)?, &month_ref(group, &month)?, &out, now())?;
+            println!(
+                "結果報告を書き出しました: {}（変更{}件、控除結果{}件）",
+                s.file, s.changes, s.deductions
+            );
+        }
+        Cmd::MonthEnd {
+            package,
+            hr,
+            deductions,
+            mode: m,
+            out,
+            json: as_json,
+        } => {
+            month_end(db, &package, &hr, &deductions, mode(m), &out, as_json)?;
+        }
+        Cmd::Audit {
+            limit,
+            json: as_json,
+        } => {
+            let rows = open(db)?
+                .read(|tx| tx.audit_log(Some(limit)))
+                .map_err(AppError::from)?;
+            if as_json {
+                let v: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({"id": r.id, "at": r.at, "group": r.group_code, "month": r.month, "action": r.action,
+                        "entity": r.entity, "key": r.key, "before": r.before, "after": r.after, "source": r.source, "detail": r.detail})
+                    })
+                    .collect();
+                json(&v)?;
+            } else {
+                for r in rows {
+                    println!(
+                        "{} {} {} {} {}",
+                        r.at,
+                        r.month.unwrap_or_default(),
+                        r.action,
+                        r.key.unwrap_or_default(),
+                        r.detail.or(r.after).unwrap_or_default()
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The whole month in one go (CLI.md `month-end`).
+fn month_end(
+    db: &Option<PathBuf>,
+    package: &Path,
+    hr: &Path,
+    deductions: &Path,
+    mode: Mode,
+    out: &Path,
+    as_json: bool,
+) -> Result<(), AppError> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
+    // Without --db the run uses a scratch database in OUT (replaced on each run), so a demo can be
+    // repeated; with --db it works in that database like the single commands.
+    let db_path = match db {
+        Some(p) => p.clone(),
+        None => {
+            let p = out.join("infoone.db");
+            for suffix in ["", "-wal", "-shm"] {
+                let f = PathBuf::from(format!("{}{suffix}", p.display()));
+                if f.exists() {
+                    std::fs::remove_file(&f).map_err(|e| {
+                        AppError::new(ErrorCode::Internal, format!("{}: {e}", f.display()))
+                    })?;
+                }
+            }
+            p
+        }
+    };
+    let mut store = Store::open(&db_path)?;
+    let progress = |step: &str| {
+        if !as_json {
+            eprintln!("… {step}");
+        }
+    };
+    progress("請求パッケージを読み込んでいます");
+    let loaded = infoone_app::load_package(&mut store, package, now())?;
+    let at = MonthRef {
+        group: Some(loaded.group.clone()),
+        month: loaded
+            .month
+            .parse()
+            .map_err(|_| AppError::bad_input("month"))?,
+    };
+    progress("人事データを取り込んでいます");
+    let hr_summary = infoone_app::import_hr(&mut store, &at, hr, now())?;
+    progress("変更をすべて承認しています");
+    let accepted = infoone_app::accept(&mut store, &at, &Selection::All, now())?;
+    progress("請求を確定しています");
+    let confirmed = infoone_app::confirm(&mut store, &at, now())?;
+    let bill_path = out.join("bill.json");
+    std::fs::write(
+        &bill_path,
+        serde_json::to_string_pretty(&confirmed).unwrap_or_default(),
+    )
+    .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
+    progress("控除結果を取り込んでいます");
+    let ded = infoone_app::import_deductions(&mut store, &at, deductions, mode, now())?;
+    progress("結果報告を書き出しています");
+    let report = infoone_app::write_report(&mut store, &at, &out.join("report.json"), now())?;
+    let doc = infoone_app::bill(&mut store, &at)?;
+    if as_json {
+        return json(&doc);
+    }
+    println!(
+        "{} {}: 人事データ{}行 → 変更{}件を承認（確認事項{}件）、第{}版で確定、控除結果{}人（全額控除できなかった人{}人）",
+        loaded.group, loaded.month, hr_summary.rows, accepted.accepted, hr_summary.notes, confirmed.revision, ded.members, ded.not_in_full
+    );
+    print::office_summary(&doc);
+    println!(
+        "結果報告: {}（冪等キー {}）",
+        report.file, report.idempotency_key
+    );
+    println!(
+        "出力先: {}（bill.json, report.json, infoone.db）",
+        out.display()
+    );
+    Ok(())
+}

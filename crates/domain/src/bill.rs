@@ -137,7 +137,9 @@ pub struct Bill {
 
 impl Bill {
     pub fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity() == Severity::Error)
+        self.findings
+            .iter()
+            .any(|f| f.severity() == Severity::Error)
     }
 }
 
@@ -162,22 +164,33 @@ pub fn monthly_premium(ledger: &Ledger, e: &Enrollment, month: YearMonth) -> Mon
     }
     let Some(product) = ledger.products.get(&e.product) else {
         return MonthlyPremium::Error(
-            Finding::new(finding::UNKNOWN_PRODUCT, format!("加入{}の商品「{}」がありません", e.id, e.product))
-                .employee(&e.employee_no)
-                .enrollment(&e.id),
-        );
-    };
-    let Some((birth, gender)) = ledger.members.get(&e.employee_no).and_then(|m| m.insured_person(&e.insured)) else {
-        return MonthlyPremium::Error(
             Finding::new(
-                finding::INSURED_NOT_FOUND,
-                format!("加入{}の被保険者（社員番号{}・{}）がいません", e.id, e.employee_no, e.insured),
+                finding::UNKNOWN_PRODUCT,
+                format!("加入{}の商品「{}」がありません", e.id, e.product),
             )
             .employee(&e.employee_no)
             .enrollment(&e.id),
         );
     };
-    let basis = PolicyYear::containing(month, ledger.settings().policy_anniversary_month).basis_date();
+    let Some((birth, gender)) = ledger
+        .members
+        .get(&e.employee_no)
+        .and_then(|m| m.insured_person(&e.insured))
+    else {
+        return MonthlyPremium::Error(
+            Finding::new(
+                finding::INSURED_NOT_FOUND,
+                format!(
+                    "加入{}の被保険者（社員番号{}・{}）がいません",
+                    e.id, e.employee_no, e.insured
+                ),
+            )
+            .employee(&e.employee_no)
+            .enrollment(&e.id),
+        );
+    };
+    let basis =
+        PolicyYear::containing(month, ledger.settings().policy_anniversary_month).basis_date();
     let age = product.age_method.age(birth, basis);
     if age > product.max_age {
         return MonthlyPremium::None;
@@ -218,15 +231,26 @@ pub fn compute(ledger: &Ledger) -> Bill {
     let month = ledger.month;
     let settings = ledger.settings();
     let mut findings = Vec::new();
-    let mut lines: BTreeMap<String, Vec<BillLine>> = ledger.offices.keys().map(|o| (o.clone(), Vec::new())).collect();
-    let mut push = |office: &str, line: BillLine, findings: &mut Vec<Finding>| match lines.get_mut(office) {
-        Some(v) => v.push(line),
-        None => findings.push(
-            Finding::new(finding::UNKNOWN_OFFICE, format!("社員番号{}の事業所「{office}」がありません", line.employee_no))
+    let mut lines: BTreeMap<String, Vec<BillLine>> = ledger
+        .offices
+        .keys()
+        .map(|o| (o.clone(), Vec::new()))
+        .collect();
+    let mut push =
+        |office: &str, line: BillLine, findings: &mut Vec<Finding>| match lines.get_mut(office) {
+            Some(v) => v.push(line),
+            None => findings.push(
+                Finding::new(
+                    finding::UNKNOWN_OFFICE,
+                    format!(
+                        "社員番号{}の事業所「{office}」がありません",
+                        line.employee_no
+                    ),
+                )
                 .employee(&line.employee_no)
                 .office(office),
-        ),
-    };
+            ),
+        };
     let basis = PolicyYear::containing(month, settings.policy_anniversary_month).basis_date();
 
     // Regular lines.
@@ -236,8 +260,11 @@ pub fn compute(ledger: &Ledger) -> Bill {
         }
         let Some(member) = ledger.members.get(&e.employee_no) else {
             findings.push(
-                Finding::new(finding::INSURED_NOT_FOUND, format!("加入{}の社員番号{}がいません", e.id, e.employee_no))
-                    .enrollment(&e.id),
+                Finding::new(
+                    finding::INSURED_NOT_FOUND,
+                    format!("加入{}の社員番号{}がいません", e.id, e.employee_no),
+                )
+                .enrollment(&e.id),
             );
             continue;
         };
@@ -257,7 +284,9 @@ pub fn compute(ledger: &Ledger) -> Bill {
             ),
             MonthlyPremium::None => {
                 let max_age = ledger.products.get(&e.product).map_or(0, |p| p.max_age);
-                let ended = PolicyYear::containing(month, settings.policy_anniversary_month).first.prev();
+                let ended = PolicyYear::containing(month, settings.policy_anniversary_month)
+                    .first
+                    .prev();
                 findings.push(
                     Finding::new(
                         finding::AGE_LIMIT_END,
@@ -277,8 +306,12 @@ pub fn compute(ledger: &Ledger) -> Bill {
 
     // Retroactive adjustments for enrollments changed this month.
     for (id, from) in &ledger.adjusted_from {
-        let Some(e) = ledger.enrollments.get(id) else { continue };
-        let Some(member) = ledger.members.get(&e.employee_no) else { continue };
+        let Some(e) = ledger.enrollments.get(id) else {
+            continue;
+        };
+        let Some(member) = ledger.members.get(&e.employee_no) else {
+            continue;
+        };
         for m in (*from).max(ledger.retro_floor()).through(month.prev()) {
             if !ledger.confirmed_months.contains(&m) {
                 continue;
@@ -296,7 +329,8 @@ pub fn compute(ledger: &Ledger) -> Bill {
             if diff.is_zero() {
                 continue;
             }
-            let office = billed.map_or_else(|| member.office_in(m).to_string(), |b| b.office.clone());
+            let office =
+                billed.map_or_else(|| member.office_in(m).to_string(), |b| b.office.clone());
             push(
                 &office,
                 BillLine {
@@ -317,12 +351,17 @@ pub fn compute(ledger: &Ledger) -> Bill {
     let mut individual: BTreeMap<String, (Vec<IndividualItem>, NaiveDate)> = BTreeMap::new();
     let due_date = due_date_after(month);
     for co in &ledger.carry_over {
-        let Some(e) = ledger.enrollments.get(&co.enrollment) else { continue };
+        let Some(e) = ledger.enrollments.get(&co.enrollment) else {
+            continue;
+        };
         let carry = settings.undeducted_handling == UndeductedHandling::CarryOver
             && co.times_carried == 0
             && co.reason != DeductionReason::Retired;
         if carry {
-            let office = ledger.members.get(&e.employee_no).map_or(co.office.as_str(), |m| m.office_in(month));
+            let office = ledger
+                .members
+                .get(&e.employee_no)
+                .map_or(co.office.as_str(), |m| m.office_in(month));
             push(
                 office,
                 BillLine {
@@ -351,13 +390,17 @@ pub fn compute(ledger: &Ledger) -> Bill {
                 .employee(&e.employee_no)
                 .enrollment(&e.id),
             );
-            individual.entry(e.employee_no.clone()).or_insert_with(|| (Vec::new(), due_date)).0.push(IndividualItem {
-                kind: IndividualKind::Undeducted,
-                enrollment: e.id.clone(),
-                product: e.product.clone(),
-                months: (co.origin_month, co.origin_month),
-                amount: co.amount,
-            });
+            individual
+                .entry(e.employee_no.clone())
+                .or_insert_with(|| (Vec::new(), due_date))
+                .0
+                .push(IndividualItem {
+                    kind: IndividualKind::Undeducted,
+                    enrollment: e.id.clone(),
+                    product: e.product.clone(),
+                    months: (co.origin_month, co.origin_month),
+                    amount: co.amount,
+                });
         }
     }
 
@@ -368,7 +411,8 @@ pub fn compute(ledger: &Ledger) -> Bill {
         let processed_now = ledger.withdrawn_now.contains(&e.id) || w.month == month;
         match w.option {
             WithdrawalOption::LumpSum if processed_now => {
-                let last = PolicyYear::containing(w.month, settings.policy_anniversary_month).last();
+                let last =
+                    PolicyYear::containing(w.month, settings.policy_anniversary_month).last();
                 let mut amount = Yen::ZERO;
                 for m in w.month.next().through(last) {
                     match monthly_premium(ledger, e, m) {
@@ -379,7 +423,9 @@ pub fn compute(ledger: &Ledger) -> Bill {
                 }
                 if w.month < last {
                     let due = due_date_after(w.month).max(due_date);
-                    let entry = individual.entry(e.employee_no.clone()).or_insert_with(|| (Vec::new(), due));
+                    let entry = individual
+                        .entry(e.employee_no.clone())
+                        .or_insert_with(|| (Vec::new(), due));
                     entry.1 = entry.1.max(due);
                     entry.0.push(IndividualItem {
                         kind: IndividualKind::LumpSum,
@@ -392,7 +438,11 @@ pub fn compute(ledger: &Ledger) -> Bill {
             }
             WithdrawalOption::BankTransfer => {
                 // This month, and the months a late-reported switch took off earlier office bills.
-                let first = if ledger.withdrawn_now.contains(&e.id) { w.month.next().max(ledger.retro_floor()) } else { month };
+                let first = if ledger.withdrawn_now.contains(&e.id) {
+                    w.month.next().max(ledger.retro_floor())
+                } else {
+                    month
+                };
                 for m in first.max(w.month.next()).through(month) {
                     match monthly_premium(ledger, e, m) {
                         MonthlyPremium::Due(amount) => account_transfers.push(AccountTransfer {
@@ -406,12 +456,18 @@ pub fn compute(ledger: &Ledger) -> Bill {
                         MonthlyPremium::Error(f) => findings.push(f),
                     }
                 }
-                let has_account = ledger.members.get(&e.employee_no).is_some_and(|m| m.bank_account.is_some());
+                let has_account = ledger
+                    .members
+                    .get(&e.employee_no)
+                    .is_some_and(|m| m.bank_account.is_some());
                 if !has_account && e.covers(month) {
                     findings.push(
                         Finding::new(
                             finding::NO_BANK_ACCOUNT,
-                            format!("社員番号{}は口座振替ですが口座が登録されていません", e.employee_no),
+                            format!(
+                                "社員番号{}は口座振替ですが口座が登録されていません",
+                                e.employee_no
+                            ),
                         )
                         .employee(&e.employee_no)
                         .enrollment(&e.id),
@@ -481,7 +537,10 @@ pub fn collection_fee(ledger: &Ledger, by_product: &BTreeMap<String, Yen>) -> Ye
     by_product
         .iter()
         .map(|(code, amount)| {
-            let rate = ledger.products.get(code).map_or(Ratio::ZERO, |p| p.fee_rate);
+            let rate = ledger
+                .products
+                .get(code)
+                .map_or(Ratio::ZERO, |p| p.fee_rate);
             amount.times_ratio_truncated(rate)
         })
         .sum()
@@ -496,7 +555,12 @@ pub fn office_totals(ledger: &Ledger, by_product: &BTreeMap<String, Yen>) -> Tot
         FeeSettlement::Offset => premium_total - (fee + fee_tax),
         FeeSettlement::Separate => premium_total,
     };
-    Totals { premium_total, fee, fee_tax, invoice_amount }
+    Totals {
+        premium_total,
+        fee,
+        fee_tax,
+        invoice_amount,
+    }
 }
 
 fn office_bill(ledger: &Ledger, office: String, lines: Vec<BillLine>) -> OfficeBill {
@@ -505,11 +569,19 @@ fn office_bill(ledger: &Ledger, office: String, lines: Vec<BillLine>) -> OfficeB
         *by_product.entry(l.product.clone()).or_default() += l.amount;
     }
     let totals = office_totals(ledger, &by_product);
-    OfficeBill { office, lines, by_product, totals }
+    OfficeBill {
+        office,
+        lines,
+        by_product,
+        totals,
+    }
 }
 
 /// Agent commission (代理店手数料): per agent, Σ over its products of trunc(amount × rate).
-pub fn commissions<'a>(ledger: &Ledger, by_product: impl Iterator<Item = &'a BTreeMap<String, Yen>>) -> Vec<Commission> {
+pub fn commissions<'a>(
+    ledger: &Ledger,
+    by_product: impl Iterator<Item = &'a BTreeMap<String, Yen>>,
+) -> Vec<Commission> {
     let mut per_product: BTreeMap<&str, Yen> = BTreeMap::new();
     for map in by_product {
         for (code, amount) in map {
@@ -519,8 +591,12 @@ pub fn commissions<'a>(ledger: &Ledger, by_product: impl Iterator<Item = &'a BTr
     let mut per_agent: BTreeMap<String, Yen> = BTreeMap::new();
     for (code, amount) in per_product {
         if let Some(p) = ledger.products.get(code) {
-            *per_agent.entry(p.agent_code.clone()).or_default() += amount.times_ratio_truncated(p.commission_rate);
+            *per_agent.entry(p.agent_code.clone()).or_default() +=
+                amount.times_ratio_truncated(p.commission_rate);
         }
     }
-    per_agent.into_iter().map(|(agent_code, amount)| Commission { agent_code, amount }).collect()
+    per_agent
+        .into_iter()
+        .map(|(agent_code, amount)| Commission { agent_code, amount })
+        .collect()
 }

@@ -5,7 +5,9 @@
 use chrono::NaiveDate;
 
 use crate::finding::{self, Code};
-use crate::ledger::{BankAccount, Enrollment, Insured, Ledger, Member, MemberStatus, Withdrawal, WithdrawalOption};
+use crate::ledger::{
+    BankAccount, Enrollment, Insured, Ledger, Member, MemberStatus, Withdrawal, WithdrawalOption,
+};
 use crate::month::{join_start_month, transfer_month, PolicyYear, YearMonth};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,13 +25,31 @@ pub enum Change {
         application: Option<String>,
     },
     /// 脱退 of one enrollment.
-    Withdrawal { enrollment: String, date: NaiveDate, option: WithdrawalOption },
+    Withdrawal {
+        enrollment: String,
+        date: NaiveDate,
+        option: WithdrawalOption,
+    },
     /// 退職: every enrollment of the member is withdrawn, and the member's status is retired.
-    Retirement { employee_no: String, date: NaiveDate, option: WithdrawalOption },
+    Retirement {
+        employee_no: String,
+        date: NaiveDate,
+        option: WithdrawalOption,
+    },
     /// 事業所異動.
-    Transfer { employee_no: String, office: String, date: NaiveDate },
+    Transfer {
+        employee_no: String,
+        office: String,
+        date: NaiveDate,
+    },
     /// プラン・口数変更: the old enrollment ends the month before, a new one starts.
-    PlanChange { enrollment: String, new_enrollment_id: String, plan: String, units: u32, date: NaiveDate },
+    PlanChange {
+        enrollment: String,
+        new_enrollment_id: String,
+        plan: String,
+        units: u32,
+        date: NaiveDate,
+    },
     /// 氏名・住所等の変更. `None` leaves a field as it is.
     Update {
         employee_no: String,
@@ -42,9 +62,15 @@ pub enum Change {
     /// 入社: a new employee (no enrollment yet).
     Hire { member: Box<Member> },
     /// 休職・復職.
-    Status { employee_no: String, status: MemberStatus },
+    Status {
+        employee_no: String,
+        status: MemberStatus,
+    },
     /// 口座振替切替: a withdrawer pays from their bank account from the month after withdrawal.
-    BankTransferSwitch { employee_no: String, account: BankAccount },
+    BankTransferSwitch {
+        employee_no: String,
+        account: BankAccount,
+    },
 }
 
 impl Change {
@@ -72,9 +98,10 @@ impl Change {
             | Change::Status { employee_no, .. }
             | Change::BankTransferSwitch { employee_no, .. } => Some(employee_no),
             Change::Hire { member } => Some(&member.employee_no),
-            Change::Withdrawal { enrollment, .. } | Change::PlanChange { enrollment, .. } => {
-                ledger.enrollments.get(enrollment).map(|e| e.employee_no.as_str())
-            }
+            Change::Withdrawal { enrollment, .. } | Change::PlanChange { enrollment, .. } => ledger
+                .enrollments
+                .get(enrollment)
+                .map(|e| e.employee_no.as_str()),
         }
     }
 }
@@ -88,14 +115,23 @@ pub struct Refusal {
 }
 
 fn refuse<T>(code: Code, message: impl Into<String>) -> Result<T, Refusal> {
-    Err(Refusal { code, message: message.into() })
+    Err(Refusal {
+        code,
+        message: message.into(),
+    })
 }
 
 /// One entity as it was before and after a change, for the audit log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Touched {
-    Member { before: Option<Box<Member>>, after: Box<Member> },
-    Enrollment { before: Option<Box<Enrollment>>, after: Box<Enrollment> },
+    Member {
+        before: Option<Box<Member>>,
+        after: Box<Member>,
+    },
+    Enrollment {
+        before: Option<Box<Enrollment>>,
+        after: Box<Enrollment>,
+    },
 }
 
 /// Apply one change to the ledger of month `ledger.month`. On `Err` the ledger is unchanged.
@@ -104,8 +140,14 @@ pub fn apply(ledger: &mut Ledger, change: &Change) -> Result<Vec<Touched>, Refus
     let plan = plan(ledger, change)?;
     let mut touched = Vec::new();
     for m in plan.members {
-        let before = ledger.members.insert(m.employee_no.clone(), m.clone()).map(Box::new);
-        touched.push(Touched::Member { before, after: Box::new(m) });
+        let before = ledger
+            .members
+            .insert(m.employee_no.clone(), m.clone())
+            .map(Box::new);
+        touched.push(Touched::Member {
+            before,
+            after: Box::new(m),
+        });
     }
     for (e, affected_from) in plan.enrollments {
         if let Some(from) = affected_from.filter(|from| *from < ledger.month) {
@@ -121,7 +163,10 @@ pub fn apply(ledger: &mut Ledger, change: &Change) -> Result<Vec<Touched>, Refus
         } else {
             ledger.insert_enrollment(e.clone());
         }
-        touched.push(Touched::Enrollment { before, after: Box::new(e) });
+        touched.push(Touched::Enrollment {
+            before,
+            after: Box::new(e),
+        });
     }
     Ok(touched)
 }
@@ -137,19 +182,29 @@ struct Plan {
 fn member<'a>(ledger: &'a Ledger, employee_no: &str) -> Result<&'a Member, Refusal> {
     match ledger.members.get(employee_no) {
         Some(m) => Ok(m),
-        None => refuse(finding::UNKNOWN_REFERENCE, format!("社員番号「{employee_no}」の加入者がいません")),
+        None => refuse(
+            finding::UNKNOWN_REFERENCE,
+            format!("社員番号「{employee_no}」の加入者がいません"),
+        ),
     }
 }
 
 fn enrollment<'a>(ledger: &'a Ledger, id: &str) -> Result<&'a Enrollment, Refusal> {
     match ledger.enrollments.get(id) {
         Some(e) => Ok(e),
-        None => refuse(finding::UNKNOWN_REFERENCE, format!("加入ID「{id}」がありません")),
+        None => refuse(
+            finding::UNKNOWN_REFERENCE,
+            format!("加入ID「{id}」がありません"),
+        ),
     }
 }
 
 /// Refuse a change whose first affected month is older than the retro limit allows.
-fn within_retro_limit(ledger: &Ledger, first_affected: YearMonth, what: &str) -> Result<(), Refusal> {
+fn within_retro_limit(
+    ledger: &Ledger,
+    first_affected: YearMonth,
+    what: &str,
+) -> Result<(), Refusal> {
     let floor = ledger.retro_floor();
     if first_affected < floor {
         return refuse(
@@ -167,21 +222,38 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
     let settings = ledger.settings();
     let mut plan = Plan::default();
     match change {
-        Change::Join { enrollment_id, employee_no, insured, product, plan: plan_code, units, applied_on, .. } => {
+        Change::Join {
+            enrollment_id,
+            employee_no,
+            insured,
+            product,
+            plan: plan_code,
+            units,
+            applied_on,
+            ..
+        } => {
             let m = member(ledger, employee_no)?;
             if m.insured_person(insured).is_none() {
-                return refuse(finding::UNKNOWN_REFERENCE, format!("社員番号「{employee_no}」に被保険者「{insured}」がいません"));
+                return refuse(
+                    finding::UNKNOWN_REFERENCE,
+                    format!("社員番号「{employee_no}」に被保険者「{insured}」がいません"),
+                );
             }
             check_product_plan(ledger, product, plan_code)?;
             if *units == 0 {
                 return refuse(finding::UNKNOWN_REFERENCE, "口数は1以上です");
             }
             if ledger.enrollments.contains_key(enrollment_id) {
-                return refuse(finding::UNKNOWN_REFERENCE, format!("加入ID「{enrollment_id}」はすでにあります"));
+                return refuse(
+                    finding::UNKNOWN_REFERENCE,
+                    format!("加入ID「{enrollment_id}」はすでにあります"),
+                );
             }
             let start = join_start_month(*applied_on, settings.cutoff_day);
             if let Some(e) = ledger.enrollments_of(employee_no).find(|e| {
-                &e.product == product && &e.insured == insured && e.end_month.is_none_or(|end| end >= start)
+                &e.product == product
+                    && &e.insured == insured
+                    && e.end_month.is_none_or(|end| end >= start)
             }) {
                 return refuse(
                     finding::ALREADY_ENROLLED,
@@ -202,16 +274,25 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             };
             plan.enrollments.push((e, Some(start)));
         }
-        Change::Withdrawal { enrollment: id, date, option } => {
+        Change::Withdrawal {
+            enrollment: id,
+            date,
+            option,
+        } => {
             let e = enrollment(ledger, id)?;
             plan.enrollments.push(withdraw(ledger, e, *date, *option)?);
             plan.withdrawn_now.push(id.clone());
         }
-        Change::Retirement { employee_no, date, option } => {
+        Change::Retirement {
+            employee_no,
+            date,
+            option,
+        } => {
             let m = member(ledger, employee_no)?;
             let month = YearMonth::of(*date);
             for e in ledger.enrollments_of(employee_no) {
-                let still_covered = e.end_month.is_none_or(|end| end >= month) && e.withdrawal.is_none();
+                let still_covered =
+                    e.end_month.is_none_or(|end| end >= month) && e.withdrawal.is_none();
                 if still_covered {
                     plan.enrollments.push(withdraw(ledger, e, *date, *option)?);
                     plan.withdrawn_now.push(e.id.clone());
@@ -222,28 +303,49 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             after.retired_on = Some(*date);
             plan.members.push(after);
         }
-        Change::Transfer { employee_no, office, date } => {
+        Change::Transfer {
+            employee_no,
+            office,
+            date,
+        } => {
             let m = member(ledger, employee_no)?;
             if !ledger.offices.contains_key(office) {
-                return refuse(finding::UNKNOWN_REFERENCE, format!("事業所コード「{office}」がありません"));
+                return refuse(
+                    finding::UNKNOWN_REFERENCE,
+                    format!("事業所コード「{office}」がありません"),
+                );
             }
             let from = transfer_month(*date);
             if m.office_in(from) == office {
-                return refuse(finding::NO_CHANGE, format!("社員番号「{employee_no}」は{from}にすでに事業所「{office}」の所属です"));
+                return refuse(
+                    finding::NO_CHANGE,
+                    format!(
+                        "社員番号「{employee_no}」は{from}にすでに事業所「{office}」の所属です"
+                    ),
+                );
             }
             let mut after = m.clone();
             after.transfers.retain(|(month, _)| *month < from);
             after.transfers.push((from, office.clone()));
             plan.members.push(after);
         }
-        Change::PlanChange { enrollment: id, new_enrollment_id, plan: new_plan, units, date } => {
+        Change::PlanChange {
+            enrollment: id,
+            new_enrollment_id,
+            plan: new_plan,
+            units,
+            date,
+        } => {
             let old = enrollment(ledger, id)?;
             let product = check_product_plan(ledger, &old.product, new_plan)?;
             if *units == 0 {
                 return refuse(finding::UNKNOWN_REFERENCE, "口数は1以上です");
             }
             if &old.plan == new_plan && old.units == *units {
-                return refuse(finding::NO_CHANGE, format!("加入「{id}」はすでにプラン{new_plan}・{units}口です"));
+                return refuse(
+                    finding::NO_CHANGE,
+                    format!("加入「{id}」はすでにプラン{new_plan}・{units}口です"),
+                );
             }
             let from = join_start_month(*date, settings.cutoff_day);
             let at_anniversary = from.month() == settings.policy_anniversary_month;
@@ -257,10 +359,16 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
                 );
             }
             if !old.covers(from) {
-                return refuse(finding::ALREADY_ENDED, format!("加入「{id}」は{from}に有効ではありません"));
+                return refuse(
+                    finding::ALREADY_ENDED,
+                    format!("加入「{id}」は{from}に有効ではありません"),
+                );
             }
             if ledger.enrollments.contains_key(new_enrollment_id) {
-                return refuse(finding::UNKNOWN_REFERENCE, format!("加入ID「{new_enrollment_id}」はすでにあります"));
+                return refuse(
+                    finding::UNKNOWN_REFERENCE,
+                    format!("加入ID「{new_enrollment_id}」はすでにあります"),
+                );
             }
             within_retro_limit(ledger, from, "プラン変更")?;
             let mut ended = old.clone();
@@ -273,7 +381,14 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             plan.enrollments.push((ended, Some(from)));
             plan.enrollments.push((new, Some(from)));
         }
-        Change::Update { employee_no, name, name_kana, email, postal_code, address } => {
+        Change::Update {
+            employee_no,
+            name,
+            name_kana,
+            email,
+            postal_code,
+            address,
+        } => {
             let mut after = member(ledger, employee_no)?.clone();
             for (field, value) in [
                 (&mut after.name, name),
@@ -287,40 +402,64 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
                 }
             }
             if &after == member(ledger, employee_no)? {
-                return refuse(finding::NO_CHANGE, format!("社員番号「{employee_no}」の内容は変わりません"));
+                return refuse(
+                    finding::NO_CHANGE,
+                    format!("社員番号「{employee_no}」の内容は変わりません"),
+                );
             }
             plan.members.push(after);
         }
         Change::Hire { member: new } => {
             if ledger.members.contains_key(&new.employee_no) {
-                return refuse(finding::NO_CHANGE, format!("社員番号「{}」はすでにいます", new.employee_no));
+                return refuse(
+                    finding::NO_CHANGE,
+                    format!("社員番号「{}」はすでにいます", new.employee_no),
+                );
             }
             if !ledger.offices.contains_key(&new.office) {
-                return refuse(finding::UNKNOWN_REFERENCE, format!("事業所コード「{}」がありません", new.office));
+                return refuse(
+                    finding::UNKNOWN_REFERENCE,
+                    format!("事業所コード「{}」がありません", new.office),
+                );
             }
             plan.members.push((**new).clone());
         }
-        Change::Status { employee_no, status } => {
+        Change::Status {
+            employee_no,
+            status,
+        } => {
             let mut after = member(ledger, employee_no)?.clone();
             if after.status == *status {
-                return refuse(finding::NO_CHANGE, format!("社員番号「{employee_no}」はすでに{}です", status.label()));
+                return refuse(
+                    finding::NO_CHANGE,
+                    format!("社員番号「{employee_no}」はすでに{}です", status.label()),
+                );
             }
             after.status = *status;
             plan.members.push(after);
         }
-        Change::BankTransferSwitch { employee_no, account } => {
+        Change::BankTransferSwitch {
+            employee_no,
+            account,
+        } => {
             let mut after = member(ledger, employee_no)?.clone();
             after.bank_account = Some(account.clone());
             for e in ledger.enrollments_of(employee_no) {
                 if let Some(w) = e.withdrawal {
                     let mut switched = e.clone();
-                    switched.withdrawal = Some(Withdrawal { month: w.month, option: WithdrawalOption::BankTransfer });
+                    switched.withdrawal = Some(Withdrawal {
+                        month: w.month,
+                        option: WithdrawalOption::BankTransfer,
+                    });
                     switched.end_month = None;
                     plan.enrollments.push((switched, Some(w.month.next())));
                 }
             }
             if plan.enrollments.is_empty() {
-                return refuse(finding::NOT_WITHDRAWN, format!("社員番号「{employee_no}」には脱退した加入がありません"));
+                return refuse(
+                    finding::NOT_WITHDRAWN,
+                    format!("社員番号「{employee_no}」には脱退した加入がありません"),
+                );
             }
             plan.members.push(after);
         }
@@ -328,12 +467,22 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
     Ok(plan)
 }
 
-fn check_product_plan<'a>(ledger: &'a Ledger, product: &str, plan: &str) -> Result<&'a crate::product::GroupProduct, Refusal> {
+fn check_product_plan<'a>(
+    ledger: &'a Ledger,
+    product: &str,
+    plan: &str,
+) -> Result<&'a crate::product::GroupProduct, Refusal> {
     let Some(p) = ledger.products.get(product) else {
-        return refuse(finding::UNKNOWN_REFERENCE, format!("商品コード「{product}」がありません"));
+        return refuse(
+            finding::UNKNOWN_REFERENCE,
+            format!("商品コード「{product}」がありません"),
+        );
     };
     if !p.has_plan(plan) {
-        return refuse(finding::UNKNOWN_REFERENCE, format!("{}（{product}）にプラン「{plan}」がありません", p.name));
+        return refuse(
+            finding::UNKNOWN_REFERENCE,
+            format!("{}（{product}）にプラン「{plan}」がありません", p.name),
+        );
     }
     Ok(p)
 }
@@ -348,13 +497,17 @@ fn withdraw(
 ) -> Result<(Enrollment, Option<YearMonth>), Refusal> {
     let month = YearMonth::of(date);
     if e.withdrawal.is_some() || e.end_month.is_some_and(|end| end < month) {
-        return refuse(finding::ALREADY_ENDED, format!("加入「{}」はすでに終了しています", e.id));
+        return refuse(
+            finding::ALREADY_ENDED,
+            format!("加入「{}」はすでに終了しています", e.id),
+        );
     }
     let mut after = e.clone();
     match option {
         WithdrawalOption::End => after.end_month = Some(month.max(e.start_month.prev())),
         WithdrawalOption::LumpSum => {
-            let year_end = PolicyYear::containing(month, ledger.settings().policy_anniversary_month).last();
+            let year_end =
+                PolicyYear::containing(month, ledger.settings().policy_anniversary_month).last();
             after.end_month = Some(e.end_month.map_or(year_end, |end| end.min(year_end)));
         }
         WithdrawalOption::BankTransfer => {}

@@ -104,12 +104,26 @@ pub struct Outcome {
 /// what is available; then carry-over, retro (oldest month first), regular, each by product code
 /// then enrollment id, each line in full before the next. Returns the uncovered part per line.
 pub fn allocate(lines: &[&BillLine], amount: Yen) -> Vec<Yen> {
-    let refunds: Yen = lines.iter().filter(|l| l.amount.is_negative()).map(|l| -l.amount).sum();
+    let refunds: Yen = lines
+        .iter()
+        .filter(|l| l.amount.is_negative())
+        .map(|l| -l.amount)
+        .sum();
     let mut available = amount + refunds;
-    let mut order: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].amount.is_positive()).collect();
+    let mut order: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].amount.is_positive())
+        .collect();
+    // Only retroactive lines go by month (oldest first); carry-over and regular lines go by product
+    // code, then enrollment id (DOMAIN.md §5.4).
+    let month_key = |l: &BillLine| (l.kind == LineKind::Retro).then_some(l.month);
     order.sort_by(|&a, &b| {
         let (a, b) = (lines[a], lines[b]);
-        (a.kind, a.month, &a.product, &a.enrollment).cmp(&(b.kind, b.month, &b.product, &b.enrollment))
+        (a.kind, month_key(a), &a.product, &a.enrollment).cmp(&(
+            b.kind,
+            month_key(b),
+            &b.product,
+            &b.enrollment,
+        ))
     });
     let mut uncovered = vec![Yen::ZERO; lines.len()];
     for i in order {
@@ -121,7 +135,12 @@ pub fn allocate(lines: &[&BillLine], amount: Yen) -> Vec<Yen> {
 }
 
 /// Apply the deduction results to a confirmed bill. All problems are collected before refusing.
-pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) -> Result<Outcome, Vec<Problem>> {
+pub fn apply(
+    ledger: &Ledger,
+    bill: &Bill,
+    reported: &[Reported],
+    mode: Mode,
+) -> Result<Outcome, Vec<Problem>> {
     // Lines per member and office.
     let mut by_member: BTreeMap<(&str, &str), Vec<&BillLine>> = BTreeMap::new();
     let mut offices_of: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -130,7 +149,10 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
             let key = (l.employee_no.as_str(), ob.office.as_str());
             let entry = by_member.entry(key).or_default();
             if entry.is_empty() {
-                offices_of.entry(l.employee_no.as_str()).or_default().push(ob.office.as_str());
+                offices_of
+                    .entry(l.employee_no.as_str())
+                    .or_default()
+                    .push(ob.office.as_str());
             }
             entry.push(l);
         }
@@ -138,12 +160,20 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
 
     let mut problems = Vec::new();
     let mut problem = |row: Option<usize>, employee_no: &str, code: Code, message: String| {
-        problems.push(Problem { row, employee_no: employee_no.to_string(), code, message })
+        problems.push(Problem {
+            row,
+            employee_no: employee_no.to_string(),
+            code,
+            message,
+        })
     };
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
     let mut entries: HashMap<(&str, &str), &Reported> = HashMap::new();
     for r in reported {
-        let offices = offices_of.get(r.employee_no.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let offices = offices_of
+            .get(r.employee_no.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         let office = match (&r.office, offices) {
             (_, []) => {
                 problem(
@@ -187,7 +217,10 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
                 Some(r.row),
                 &r.employee_no,
                 finding::DEDUCTION_DUPLICATE,
-                format!("社員番号「{}」事業所「{office}」の控除結果は{first}行目にもあります", r.employee_no),
+                format!(
+                    "社員番号「{}」事業所「{office}」の控除結果は{first}行目にもあります",
+                    r.employee_no
+                ),
             );
             continue;
         }
@@ -220,11 +253,17 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
                 row,
                 employee_no,
                 finding::DEDUCTION_ABOVE_BILLED,
-                format!("社員番号「{employee_no}」の控除額{amount}円が請求額{billed}円を超えています"),
+                format!(
+                    "社員番号「{employee_no}」の控除額{amount}円が請求額{billed}円を超えています"
+                ),
             );
             continue;
         }
-        let refunds: Yen = lines.iter().filter(|l| l.amount.is_negative()).map(|l| l.amount).sum();
+        let refunds: Yen = lines
+            .iter()
+            .filter(|l| l.amount.is_negative())
+            .map(|l| l.amount)
+            .sum();
         if amount < refunds.min(Yen::ZERO) {
             problem(
                 row,
@@ -252,9 +291,14 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
             if part.is_zero() {
                 continue;
             }
-            *uncovered_by_office.entry(office).or_default().entry(line.product.clone()).or_default() += *part;
+            *uncovered_by_office
+                .entry(office)
+                .or_default()
+                .entry(line.product.clone())
+                .or_default() += *part;
             let reason = reason.unwrap_or(DeductionReason::Other);
-            let handling = if ledger.settings().undeducted_handling == UndeductedHandling::Individual
+            let handling = if ledger.settings().undeducted_handling
+                == UndeductedHandling::Individual
                 || reason == DeductionReason::Retired
                 || line.kind == LineKind::CarryOver
             {
@@ -295,7 +339,12 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
         let collected: BTreeMap<String, Yen> = ob
             .by_product
             .iter()
-            .map(|(p, amount)| (p.clone(), *amount - uncovered.get(p).copied().unwrap_or_default()))
+            .map(|(p, amount)| {
+                (
+                    p.clone(),
+                    *amount - uncovered.get(p).copied().unwrap_or_default(),
+                )
+            })
             .collect();
         let t = office_totals(ledger, &collected);
         let c = Collection {
@@ -317,5 +366,11 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
         }
         offices.insert(ob.office.clone(), c);
     }
-    Ok(Outcome { members, offices, totals, undeducted, findings })
+    Ok(Outcome {
+        members,
+        offices,
+        totals,
+        undeducted,
+        findings,
+    })
 }

@@ -77,7 +77,13 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(code: Code, message: impl Into<String>) -> Finding {
-        Finding { code, message: message.into(), office: None, employee_no: None, enrollment: None }
+        Finding {
+            code,
+            message: message.into(),
+            office: None,
+            employee_no: None,
+            enrollment: None,
+        }
     }
     pub fn severity(&self) -> Severity {
         self.code.severity
@@ -98,6 +104,12 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.code.code, self.code.severity.name(), self.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.code.code,
+            self.code.severity.name(),
+            self.message
+        )
     }
 }

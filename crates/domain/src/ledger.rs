@@ -159,9 +159,11 @@ impl Member {
     pub fn insured_person(&self, insured: &Insured) -> Option<(NaiveDate, Gender)> {
         match insured {
             Insured::Member => Some((self.birth_date, self.gender)),
-            Insured::Dependent(id) => {
-                self.dependents.iter().find(|d| &d.id == id).map(|d| (d.birth_date, d.gender))
-            }
+            Insured::Dependent(id) => self
+                .dependents
+                .iter()
+                .find(|d| &d.id == id)
+                .map(|d| (d.birth_date, d.gender)),
         }
     }
 }
@@ -235,7 +237,8 @@ impl Enrollment {
 
     /// A month the person pays outside the office bill (lump sum or bank account transfer).
     pub fn paid_by_person(&self, month: YearMonth) -> bool {
-        self.withdrawal.is_some_and(|w| w.option != WithdrawalOption::End && month > w.month)
+        self.withdrawal
+            .is_some_and(|w| w.option != WithdrawalOption::End && month > w.month)
     }
 }
 
@@ -267,7 +270,14 @@ impl DeductionReason {
         }
     }
     pub fn from_label(s: &str) -> Option<DeductionReason> {
-        [Self::Leave, Self::Retired, Self::InsufficientPay, Self::Other].into_iter().find(|r| r.label() == s)
+        [
+            Self::Leave,
+            Self::Retired,
+            Self::InsufficientPay,
+            Self::Other,
+        ]
+        .into_iter()
+        .find(|r| r.label() == s)
     }
 }
 
@@ -324,14 +334,18 @@ impl Ledger {
 
     /// The earliest month a change applied this month may reach back to.
     pub fn retro_floor(&self) -> YearMonth {
-        self.month.plus(-(self.settings().retro_limit_months as i32))
+        self.month
+            .plus(-(self.settings().retro_limit_months as i32))
     }
 
     pub fn billed_for(&self, enrollment: &str, month: YearMonth) -> Option<&Billed> {
         self.billed.get(&(enrollment.to_string(), month))
     }
 
-    pub fn enrollments_of<'a>(&'a self, employee_no: &str) -> impl Iterator<Item = &'a Enrollment> + 'a {
+    pub fn enrollments_of<'a>(
+        &'a self,
+        employee_no: &str,
+    ) -> impl Iterator<Item = &'a Enrollment> + 'a {
         self.by_member
             .get(employee_no)
             .into_iter()
@@ -340,7 +354,10 @@ impl Ledger {
     }
 
     pub fn insert_enrollment(&mut self, e: Enrollment) {
-        self.by_member.entry(e.employee_no.clone()).or_default().push(e.id.clone());
+        self.by_member
+            .entry(e.employee_no.clone())
+            .or_default()
+            .push(e.id.clone());
         self.enrollments.insert(e.id.clone(), e);
     }
 
@@ -348,7 +365,10 @@ impl Ledger {
     pub fn reindex(&mut self) {
         self.by_member.clear();
         for e in self.enrollments.values() {
-            self.by_member.entry(e.employee_no.clone()).or_default().push(e.id.clone());
+            self.by_member
+                .entry(e.employee_no.clone())
+                .or_default()
+                .push(e.id.clone());
         }
     }
 }

@@ -30,7 +30,11 @@ impl Yen {
 
     /// The amount as an integer (always exact: a `Yen` is whole).
     pub fn to_i64(self) -> i64 {
-        self.0.to_i64().unwrap_or(if self.0.is_sign_negative() { i64::MIN } else { i64::MAX })
+        self.0.to_i64().unwrap_or(if self.0.is_sign_negative() {
+            i64::MIN
+        } else {
+            i64::MAX
+        })
     }
 
     pub fn is_zero(self) -> bool {
@@ -152,7 +156,9 @@ impl Rounding {
         let whole = match self {
             Rounding::Floor => amount.floor(),
             Rounding::Ceil => amount.ceil(),
-            Rounding::HalfUp => amount.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero),
+            Rounding::HalfUp => {
+                amount.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+            }
         };
         Yen(whole.normalize())
     }
@@ -191,9 +197,15 @@ mod tests {
     #[test]
     fn truncation_cuts_toward_zero() {
         let fee = Ratio::new(dec!(0.03));
-        assert_eq!(Yen::new(779).times_ratio_truncated(Ratio::new(dec!(0.03))), Yen::new(23)); // 23.37
+        assert_eq!(
+            Yen::new(779).times_ratio_truncated(Ratio::new(dec!(0.03))),
+            Yen::new(23)
+        ); // 23.37
         assert_eq!(Yen::new(-779).times_ratio_truncated(fee), Yen::new(-23)); // −23.37
-        assert_eq!(Yen::new(205).times_ratio_truncated(Ratio::new(dec!(0.10))), Yen::new(20));
+        assert_eq!(
+            Yen::new(205).times_ratio_truncated(Ratio::new(dec!(0.10))),
+            Yen::new(20)
+        );
     }
 
     #[test]

@@ -14,10 +14,14 @@ pub struct YearMonth {
 
 impl YearMonth {
     pub fn new(year: i32, month: u32) -> Option<YearMonth> {
-        (1..=12).contains(&month).then(|| YearMonth { index: year * 12 + month as i32 - 1 })
+        (1..=12).contains(&month).then(|| YearMonth {
+            index: year * 12 + month as i32 - 1,
+        })
     }
     pub fn of(date: NaiveDate) -> YearMonth {
-        YearMonth { index: date.year() * 12 + date.month0() as i32 }
+        YearMonth {
+            index: date.year() * 12 + date.month0() as i32,
+        }
     }
     pub fn year(self) -> i32 {
         self.index.div_euclid(12)
@@ -26,7 +30,9 @@ impl YearMonth {
         self.index.rem_euclid(12) as u32 + 1
     }
     pub fn plus(self, months: i32) -> YearMonth {
-        YearMonth { index: self.index + months }
+        YearMonth {
+            index: self.index + months,
+        }
     }
     pub fn next(self) -> YearMonth {
         self.plus(1)
@@ -78,7 +84,8 @@ impl FromStr for YearMonth {
 /// `date + n` calendar months, keeping the day of month clamped to the month's last day
 /// (08-31 + 6 months = 02-28 or 02-29).
 pub fn add_months_clamped(date: NaiveDate, n: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(n)).unwrap_or(NaiveDate::MAX)
+    date.checked_add_months(Months::new(n))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// The first month of coverage for a join (or a mid-term plan change) applied on `applied_on`:
@@ -110,8 +117,14 @@ pub struct PolicyYear {
 
 impl PolicyYear {
     pub fn containing(month: YearMonth, anniversary_month: u32) -> PolicyYear {
-        let year = if month.month() >= anniversary_month { month.year() } else { month.year() - 1 };
-        PolicyYear { first: YearMonth::new(year, anniversary_month).unwrap_or(month) }
+        let year = if month.month() >= anniversary_month {
+            month.year()
+        } else {
+            month.year() - 1
+        };
+        PolicyYear {
+            first: YearMonth::new(year, anniversary_month).unwrap_or(month),
+        }
     }
     pub fn last(self) -> YearMonth {
         self.first.plus(11)
@@ -145,7 +158,11 @@ mod tests {
             ("2026-12-01", 20, "2027-01"),
         ];
         for (date, cutoff, want) in cases {
-            assert_eq!(join_start_month(d(date), cutoff), ym(want), "{date} cutoff {cutoff}");
+            assert_eq!(
+                join_start_month(d(date), cutoff),
+                ym(want),
+                "{date} cutoff {cutoff}"
+            );
         }
     }
 

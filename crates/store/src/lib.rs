@@ -17,7 +17,9 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"
 pub enum StoreError {
     #[error("データベースエラー: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("データベースの版{found}はこのプログラム（版{supported}まで）より新しいため開けません")]
+    #[error(
+        "データベースの版{found}はこのプログラム（版{supported}まで）より新しいため開けません"
+    )]
     TooNew { found: i64, supported: i64 },
     #[error("{0}")]
     Invalid(String),
@@ -110,10 +112,15 @@ impl ChangeStatus {
 impl FromStr for ChangeStatus {
     type Err = StoreError;
     fn from_str(s: &str) -> Result<ChangeStatus> {
-        [ChangeStatus::Proposed, ChangeStatus::Accepted, ChangeStatus::Rejected, ChangeStatus::Note]
-            .into_iter()
-            .find(|c| c.code() == s)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown change status {s}")))
+        [
+            ChangeStatus::Proposed,
+            ChangeStatus::Accepted,
+            ChangeStatus::Rejected,
+            ChangeStatus::Note,
+        ]
+        .into_iter()
+        .find(|c| c.code() == s)
+        .ok_or_else(|| StoreError::Invalid(format!("unknown change status {s}")))
     }
 }
 
@@ -194,7 +201,8 @@ impl Store {
     /// Open (creating if needed) the database at `path`, migrating it to the current version.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Invalid(format!("{}: {e}", dir.display())))?;
         }
         Store::init(Connection::open(path)?)
     }
@@ -214,10 +222,15 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let current: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let current: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         let latest = MIGRATIONS.last().map_or(0, |m| m.0);
         if current > latest {
-            return Err(StoreError::TooNew { found: current, supported: latest });
+            return Err(StoreError::TooNew {
+                found: current,
+                supported: latest,
+            });
         }
         let tx = self.conn.transaction()?;
         for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
@@ -229,11 +242,16 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Run `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
-    pub fn transaction<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+    pub fn transaction<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
         let out = f(&tx)?;
         tx.0.commit().map_err(StoreError::from)?;
@@ -241,7 +259,10 @@ impl Store {
     }
 
     /// Read-only access outside a write transaction.
-    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+    pub fn read<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E> {
         let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
         f(&tx)
     }
@@ -253,11 +274,15 @@ pub struct Tx<'c>(Transaction<'c>);
 fn month_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MonthRow> {
     let month: String = r.get(2)?;
     let state: String = r.get(3)?;
-    let bad = |e: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into());
+    let bad = |e: String| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    };
     Ok(MonthRow {
         id: r.get(0)?,
         group_code: r.get(1)?,
-        month: month.parse().map_err(|e: infoone_domain::month::BadMonth| bad(e.to_string()))?,
+        month: month
+            .parse()
+            .map_err(|e: infoone_domain::month::BadMonth| bad(e.to_string()))?,
         state: state.parse().map_err(|e: StoreError| bad(e.to_string()))?,
         package_version: r.get(4)?,
         package_file: r.get(5)?,
@@ -267,7 +292,8 @@ fn month_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MonthRow> {
     })
 }
 
-const MONTH_COLUMNS: &str = "id, group_code, month, state, package_version, package_file, revision, loaded_at, receipt";
+const MONTH_COLUMNS: &str =
+    "id, group_code, month, state, package_version, package_file, revision, loaded_at, receipt";
 
 fn change_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChangeRow> {
     let status: String = r.get(2)?;
@@ -275,7 +301,11 @@ fn change_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChangeRow> {
         id: r.get(0)?,
         kind: r.get(1)?,
         status: status.parse().map_err(|e: StoreError| {
-            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.to_string().into())
+            rusqlite::Error::FromSqlConversionFailure(
+                2,
+                rusqlite::types::Type::Text,
+                e.to_string().into(),
+            )
         })?,
         source: r.get(3)?,
         employee_no: r.get(4)?,
@@ -294,22 +324,32 @@ const CHANGE_COLUMNS: &str =
 impl Tx<'_> {
     /// Months for `month`, of every group (a clerk usually has one group).
     pub fn months_for(&self, month: YearMonth) -> Result<Vec<MonthRow>> {
-        let mut st = self.0.prepare_cached(&format!("SELECT {MONTH_COLUMNS} FROM months WHERE month = ?1 ORDER BY group_code"))?;
-        let rows = st.query_map([month.to_string()], month_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = self.0.prepare_cached(&format!(
+            "SELECT {MONTH_COLUMNS} FROM months WHERE month = ?1 ORDER BY group_code"
+        ))?;
+        let rows = st
+            .query_map([month.to_string()], month_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
     pub fn month(&self, group_code: &str, month: YearMonth) -> Result<Option<MonthRow>> {
-        let mut st = self
-            .0
-            .prepare_cached(&format!("SELECT {MONTH_COLUMNS} FROM months WHERE group_code = ?1 AND month = ?2"))?;
-        Ok(st.query_row(params![group_code, month.to_string()], month_row).optional()?)
+        let mut st = self.0.prepare_cached(&format!(
+            "SELECT {MONTH_COLUMNS} FROM months WHERE group_code = ?1 AND month = ?2"
+        ))?;
+        Ok(st
+            .query_row(params![group_code, month.to_string()], month_row)
+            .optional()?)
     }
 
     /// All months of a group, oldest first.
     pub fn months_of_group(&self, group_code: &str) -> Result<Vec<MonthRow>> {
-        let mut st = self.0.prepare_cached(&format!("SELECT {MONTH_COLUMNS} FROM months WHERE group_code = ?1 ORDER BY month"))?;
-        let rows = st.query_map([group_code], month_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = self.0.prepare_cached(&format!(
+            "SELECT {MONTH_COLUMNS} FROM months WHERE group_code = ?1 ORDER BY month"
+        ))?;
+        let rows = st
+            .query_map([group_code], month_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -331,8 +371,16 @@ impl Tx<'_> {
     }
 
     /// Replace the package of a month that is still `loaded` (nothing decided yet).
-    pub fn replace_package(&self, id: i64, version: &str, file: &str, package: &[u8], at: &str) -> Result<()> {
-        self.0.execute("DELETE FROM changes WHERE month_id = ?1", [id])?;
+    pub fn replace_package(
+        &self,
+        id: i64,
+        version: &str,
+        file: &str,
+        package: &[u8],
+        at: &str,
+    ) -> Result<()> {
+        self.0
+            .execute("DELETE FROM changes WHERE month_id = ?1", [id])?;
         self.0.execute(
             "UPDATE months SET package_version = ?2, package_file = ?3, package = ?4, loaded_at = ?5 WHERE id = ?1",
             params![id, version, file, package, at],
@@ -341,12 +389,19 @@ impl Tx<'_> {
     }
 
     pub fn package(&self, id: i64) -> Result<Vec<u8>> {
-        Ok(self.0.query_row("SELECT package FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+        Ok(self
+            .0
+            .query_row("SELECT package FROM months WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Move a month to `to`. The trigger refuses any transition DOMAIN.md §5 does not allow.
     pub fn set_state(&self, id: i64, to: MonthState) -> Result<()> {
-        self.0.execute("UPDATE months SET state = ?2 WHERE id = ?1", params![id, to.code()])?;
+        self.0.execute(
+            "UPDATE months SET state = ?2 WHERE id = ?1",
+            params![id, to.code()],
+        )?;
         Ok(())
     }
 
@@ -356,7 +411,11 @@ impl Tx<'_> {
             "UPDATE months SET state = 'confirmed', frozen_bill = ?2, revision = revision + 1 WHERE id = ?1",
             params![id, frozen_bill],
         )?;
-        Ok(self.0.query_row("SELECT revision FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+        Ok(self
+            .0
+            .query_row("SELECT revision FROM months WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Reopen a confirmed (or deducted) month: the frozen bill and deductions are set aside.
@@ -369,29 +428,50 @@ impl Tx<'_> {
     }
 
     pub fn frozen_bill(&self, id: i64) -> Result<Option<String>> {
-        Ok(self.0.query_row("SELECT frozen_bill FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+        Ok(self
+            .0
+            .query_row("SELECT frozen_bill FROM months WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?)
     }
 
     pub fn set_deductions(&self, id: i64, outcome: &str) -> Result<()> {
-        self.0.execute("UPDATE months SET state = 'deducted', deductions = ?2 WHERE id = ?1", params![id, outcome])?;
+        self.0.execute(
+            "UPDATE months SET state = 'deducted', deductions = ?2 WHERE id = ?1",
+            params![id, outcome],
+        )?;
         Ok(())
     }
 
     pub fn deductions(&self, id: i64) -> Result<Option<String>> {
-        Ok(self.0.query_row("SELECT deductions FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+        Ok(self
+            .0
+            .query_row("SELECT deductions FROM months WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?)
     }
 
     pub fn set_report(&self, id: i64, report: &str) -> Result<()> {
-        self.0.execute("UPDATE months SET report = ?2 WHERE id = ?1", params![id, report])?;
+        self.0.execute(
+            "UPDATE months SET report = ?2 WHERE id = ?1",
+            params![id, report],
+        )?;
         Ok(())
     }
 
     pub fn report(&self, id: i64) -> Result<Option<String>> {
-        Ok(self.0.query_row("SELECT report FROM months WHERE id = ?1", [id], |r| r.get(0))?)
+        Ok(self
+            .0
+            .query_row("SELECT report FROM months WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?)
     }
 
     pub fn set_reported(&self, id: i64, receipt: &str) -> Result<()> {
-        self.0.execute("UPDATE months SET state = 'reported', receipt = ?2 WHERE id = ?1", params![id, receipt])?;
+        self.0.execute(
+            "UPDATE months SET state = 'reported', receipt = ?2 WHERE id = ?1",
+            params![id, receipt],
+        )?;
         Ok(())
     }
 
@@ -416,8 +496,12 @@ impl Tx<'_> {
     }
 
     pub fn changes(&self, month_id: i64) -> Result<Vec<ChangeRow>> {
-        let mut st = self.0.prepare_cached(&format!("SELECT {CHANGE_COLUMNS} FROM changes WHERE month_id = ?1 ORDER BY id"))?;
-        let rows = st.query_map([month_id], change_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut st = self.0.prepare_cached(&format!(
+            "SELECT {CHANGE_COLUMNS} FROM changes WHERE month_id = ?1 ORDER BY id"
+        ))?;
+        let rows = st
+            .query_map([month_id], change_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -426,7 +510,9 @@ impl Tx<'_> {
         let mut st = self.0.prepare_cached(&format!(
             "SELECT {CHANGE_COLUMNS} FROM changes WHERE month_id = ?1 AND status = 'accepted' ORDER BY applied_seq, id"
         ))?;
-        let rows = st.query_map([month_id], change_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = st
+            .query_map([month_id], change_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
 
@@ -442,7 +528,9 @@ impl Tx<'_> {
             None
         };
         self.0
-            .prepare_cached("UPDATE changes SET status = ?2, decided_at = ?3, applied_seq = ?4 WHERE id = ?1")?
+            .prepare_cached(
+                "UPDATE changes SET status = ?2, decided_at = ?3, applied_seq = ?4 WHERE id = ?1",
+            )?
             .execute(params![id, status.code(), at, seq])?;
         Ok(())
     }
@@ -498,7 +586,9 @@ impl Tx<'_> {
     pub fn fingerprint(&self) -> Result<String> {
         let mut out = String::new();
         for table in ["months", "changes", "audit_log"] {
-            let n: i64 = self.0.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
+            let n: i64 = self
+                .0
+                .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
             out.push_str(&format!("{table}:{n};"));
         }
         let mut st = self.0.prepare("SELECT id, state, revision, package_version, COALESCE(length(frozen_bill),0), COALESCE(length(deductions),0) FROM months ORDER BY id")?;
@@ -515,8 +605,17 @@ impl Tx<'_> {
         })? {
             out.push_str(&row?);
         }
-        let mut st = self.0.prepare("SELECT id, status, payload FROM changes ORDER BY id")?;
-        for row in st.query_map([], |r| Ok(format!("{}:{}:{};", r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))? {
+        let mut st = self
+            .0
+            .prepare("SELECT id, status, payload FROM changes ORDER BY id")?;
+        for row in st.query_map([], |r| {
+            Ok(format!(
+                "{}:{}:{};",
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?
+            ))
+        })? {
             out.push_str(&row?);
         }
         Ok(out)
@@ -534,7 +633,16 @@ mod tests {
     fn store_with_month() -> (Store, i64) {
         let mut s = Store::open_in_memory().unwrap();
         let id = s
-            .transaction(|tx| tx.insert_month("G1", ym("2026-12"), "v1", "p.json", b"{}", "2026-11-25T09:00:00"))
+            .transaction(|tx| {
+                tx.insert_month(
+                    "G1",
+                    ym("2026-12"),
+                    "v1",
+                    "p.json",
+                    b"{}",
+                    "2026-11-25T09:00:00",
+                )
+            })
             .unwrap();
         (s, id)
     }
@@ -548,12 +656,16 @@ mod tests {
     #[test]
     fn the_state_machine_refuses_skipping_steps() {
         let (mut s, id) = store_with_month();
-        let err = s.transaction(|tx| tx.set_state(id, MonthState::Reported)).unwrap_err();
+        let err = s
+            .transaction(|tx| tx.set_state(id, MonthState::Reported))
+            .unwrap_err();
         assert!(err.to_string().contains("transition not allowed"), "{err}");
         s.transaction(|tx| tx.confirm(id, "{}")).unwrap();
         // Reported months cannot be reopened.
-        s.transaction(|tx| tx.set_state(id, MonthState::Deducted)).unwrap();
-        s.transaction(|tx| tx.set_state(id, MonthState::Reported)).unwrap();
+        s.transaction(|tx| tx.set_state(id, MonthState::Deducted))
+            .unwrap();
+        s.transaction(|tx| tx.set_state(id, MonthState::Reported))
+            .unwrap();
         let err = s.transaction(|tx| tx.reopen(id)).unwrap_err();
         assert!(err.to_string().contains("transition not allowed"), "{err}");
         let row = s.read(|tx| tx.month("G1", ym("2026-12"))).unwrap().unwrap();
@@ -563,15 +675,26 @@ mod tests {
     #[test]
     fn a_confirmed_month_takes_no_changes_until_reopened() {
         let (mut s, id) = store_with_month();
-        let c = NewChange { kind: "join".into(), source: "manual".into(), summary: "x".into(), payload: "{}".into(), ..Default::default() };
+        let c = NewChange {
+            kind: "join".into(),
+            source: "manual".into(),
+            summary: "x".into(),
+            payload: "{}".into(),
+            ..Default::default()
+        };
         let cid = s.transaction(|tx| tx.insert_change(id, &c, "t")).unwrap();
         assert_eq!(s.transaction(|tx| tx.confirm(id, "{}")).unwrap(), 1);
-        let err = s.transaction(|tx| tx.insert_change(id, &c, "t")).unwrap_err();
+        let err = s
+            .transaction(|tx| tx.insert_change(id, &c, "t"))
+            .unwrap_err();
         assert!(err.to_string().contains("reopen it first"), "{err}");
-        let err = s.transaction(|tx| tx.decide_change(cid, ChangeStatus::Accepted, "t")).unwrap_err();
+        let err = s
+            .transaction(|tx| tx.decide_change(cid, ChangeStatus::Accepted, "t"))
+            .unwrap_err();
         assert!(err.to_string().contains("reopen it first"), "{err}");
         s.transaction(|tx| tx.reopen(id)).unwrap();
-        s.transaction(|tx| tx.decide_change(cid, ChangeStatus::Accepted, "t")).unwrap();
+        s.transaction(|tx| tx.decide_change(cid, ChangeStatus::Accepted, "t"))
+            .unwrap();
         assert_eq!(s.transaction(|tx| tx.confirm(id, "{}")).unwrap(), 2);
     }
 
@@ -580,7 +703,11 @@ mod tests {
         let (mut s, id) = store_with_month();
         let before = s.read(|tx| tx.fingerprint()).unwrap();
         let r: Result<()> = s.transaction(|tx| {
-            tx.audit(&Audit { at: "t", action: "x", ..Default::default() })?;
+            tx.audit(&Audit {
+                at: "t",
+                action: "x",
+                ..Default::default()
+            })?;
             tx.set_state(id, MonthState::Closed)
         });
         assert!(r.is_err());
@@ -590,8 +717,17 @@ mod tests {
     #[test]
     fn the_audit_log_is_append_only() {
         let (mut s, _) = store_with_month();
-        s.transaction(|tx| tx.audit(&Audit { at: "t", action: "load", ..Default::default() })).unwrap();
-        let err = s.transaction(|tx| Ok::<_, StoreError>(tx.0.execute("DELETE FROM audit_log", [])?)).unwrap_err();
+        s.transaction(|tx| {
+            tx.audit(&Audit {
+                at: "t",
+                action: "load",
+                ..Default::default()
+            })
+        })
+        .unwrap();
+        let err = s
+            .transaction(|tx| Ok::<_, StoreError>(tx.0.execute("DELETE FROM audit_log", [])?))
+            .unwrap_err();
         assert!(err.to_string().contains("append-only"), "{err}");
         assert_eq!(s.read(|tx| tx.audit_log(None)).unwrap().len(), 1);
     }
@@ -600,8 +736,14 @@ mod tests {
     fn a_file_database_uses_wal_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("sub/infoone.db")).unwrap();
-        let mode: String = s.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
-        let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+        let mode: String = s
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let fk: i64 = s
+            .conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
         assert_eq!((mode.as_str(), fk), ("wal", 1));
     }
 }

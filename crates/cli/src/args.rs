@@ -1,0 +1,318 @@
+//! Command-line arguments (CLI.md).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "infoone",
+    version,
+    about = "InfoOne 団体扱 月次事務（請求・控除・結果報告）"
+)]
+pub struct Cli {
+    /// ローカルデータベース（既定: ユーザーのデータフォルダの infoone.db）
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+    /// 団体コード（同じ月に複数の団体があるとき）
+    #[arg(long, global = true)]
+    pub group: Option<String>,
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// サンプル団体を作る（同じ --seed なら同じ内容）
+    Sample {
+        #[arg(long, default_value_t = 2000)]
+        members: usize,
+        #[arg(long, default_value_t = 12)]
+        offices: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "2026-12")]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    #[command(subcommand)]
+    Month(MonthCmd),
+    #[command(subcommand)]
+    Hr(HrCmd),
+    #[command(subcommand)]
+    Changes(ChangesCmd),
+    #[command(subcommand)]
+    Bill(BillCmd),
+    #[command(subcommand)]
+    Deductions(DeductionsCmd),
+    #[command(subcommand)]
+    Report(ReportCmd),
+    /// 1か月分をまとめて実行（読込・人事取込・全承認・確定・控除結果・結果報告）
+    MonthEnd {
+        #[arg(long)]
+        package: PathBuf,
+        #[arg(long)]
+        hr: PathBuf,
+        #[arg(long)]
+        deductions: PathBuf,
+        #[arg(long, value_enum, default_value_t = ModeArg::Exceptions)]
+        mode: ModeArg,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 監査ログ（新しいものから --limit 件）
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HrCmd {
+    /// 人事データ（xlsx / csv）を取り込み、変更を提案する
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum MonthCmd {
+    /// 請求パッケージ（JSON）を読み込む
+    Load { package: PathBuf },
+    /// 月の状態
+    Status {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 請求を確定する
+    Confirm {
+        #[arg(long)]
+        month: String,
+    },
+    /// 確定を解除する（結果報告前まで。理由は監査ログに残る）
+    Reopen {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ChangesCmd {
+    /// 変更と確認事項の一覧
+    List {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 変更を承認する（--all はすべて。1件でも承認できなければ何も承認しない）
+    Accept {
+        ids: Vec<i64>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        month: String,
+    },
+    /// 変更を却下する
+    Reject {
+        ids: Vec<i64>,
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        month: String,
+    },
+    /// 手入力の変更（紙の届出など）。既定で登録と同時に承認する
+    #[command(subcommand)]
+    Add(AddCmd),
+}
+
+#[derive(Args, Clone)]
+pub struct Common {
+    #[arg(long)]
+    pub month: String,
+    /// 承認せずに提案として登録する
+    #[arg(long)]
+    pub propose_only: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand)]
+pub enum AddCmd {
+    /// 中途加入
+    Join {
+        #[arg(long)]
+        employee: String,
+        #[arg(long, default_value = "self")]
+        insured: String,
+        #[arg(long)]
+        product: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long, default_value_t = 1)]
+        units: u32,
+        /// 申込日（2026-11-18、令和8年11月18日 など）
+        #[arg(long)]
+        applied_on: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// 脱退（加入1件）
+    Withdrawal {
+        #[arg(long)]
+        enrollment: String,
+        #[arg(long)]
+        date: String,
+        /// end（月末で終了）/ lump_sum（一括精算）/ bank_transfer（口座振替）
+        #[arg(long, default_value = "end")]
+        option: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// 退職（その社員の加入をすべて脱退）
+    Retirement {
+        #[arg(long)]
+        employee: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long, default_value = "end")]
+        option: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// 事業所異動
+    Transfer {
+        #[arg(long)]
+        employee: String,
+        #[arg(long)]
+        office: String,
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// プラン・口数変更
+    PlanChange {
+        #[arg(long)]
+        enrollment: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        units: u32,
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// 氏名・住所などの変更
+    Update {
+        #[arg(long)]
+        employee: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        name_kana: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        postal_code: Option<String>,
+        #[arg(long)]
+        address: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// 休職（--back で復職）
+    Leave {
+        #[arg(long)]
+        employee: String,
+        #[arg(long)]
+        back: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// 脱退者の口座振替切替（口座を登録）
+    BankTransfer {
+        #[arg(long)]
+        employee: String,
+        #[arg(long)]
+        bank: String,
+        #[arg(long)]
+        branch: String,
+        #[arg(long, default_value = "1")]
+        account_type: String,
+        #[arg(long)]
+        account_no: String,
+        #[arg(long)]
+        holder_kana: String,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+impl AddCmd {
+    pub fn common(&self) -> Common {
+        match self {
+            AddCmd::Join { common, .. }
+            | AddCmd::Withdrawal { common, .. }
+            | AddCmd::Retirement { common, .. }
+            | AddCmd::Transfer { common, .. }
+            | AddCmd::PlanChange { common, .. }
+            | AddCmd::Update { common, .. }
+            | AddCmd::Leave { common, .. }
+            | AddCmd::BankTransfer { common, .. } => common.clone(),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum BillCmd {
+    /// 請求の表示（--json で CLI.md の形）
+    Show {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DeductionsCmd {
+    /// 控除結果（csv / xlsx）を取り込む
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        month: String,
+        #[arg(long, value_enum)]
+        mode: ModeArg,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ReportCmd {
+    /// 結果報告（JSON）を書き出す
+    Write {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Full,
+    Exceptions,
+}
