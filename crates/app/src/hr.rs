@@ -163,23 +163,24 @@ fn compare(
 ) -> Result<HrImport> {
     let (_, ledger) = current_ledger(tx, row)?;
     // An unknown office refuses the whole file (nothing is proposed).
+    let known: Vec<&str> = ledger.offices.keys().map(String::as_str).collect();
+    let known = if known.len() > 10 {
+        format!("{}、ほか{}件", known[..10].join("、"), known.len() - 10)
+    } else {
+        known.join("、")
+    };
+    let known: Vec<&str> = ledger.offices.keys().map(String::as_str).collect();
+    let known = if known.len() > 10 {
+        format!("{}、ほか{}件", known[..10].join("、"), known.len() - 10)
+    } else {
+        known.join("、")
+    };
     let problems: Vec<Problem> = snap
         .rows
         .iter()
         .filter(|r| !ledger.offices.contains_key(&r.office_code))
         .map(|r| {
-            Problem::new(
-                UNKNOWN_OFFICE,
-                format!(
-                    "請求パッケージにある事業所コード（{}）",
-                    ledger
-                        .offices
-                        .keys()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join("、")
-                ),
-            )
+            Problem::new(UNKNOWN_OFFICE, format!("請求パッケージにない事業所コードです（登録済み: {known}）"))
             .at_row(r.row)
             .in_column("事業所コード")
             .with_value(&r.office_code)
