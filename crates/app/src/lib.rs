@@ -425,7 +425,7 @@ fn select<'a>(
                     AppError::not_found(format!("変更ID {id} はこの月にありません"))
                 })?;
                 let ok = match wanted {
-                    ChangeStatus::Accepted => c.status == ChangeStatus::Proposed,
+                    ChangeStatus::Accepted => matches!(c.status, ChangeStatus::Proposed | ChangeStatus::Rejected),
                     _ => matches!(c.status, ChangeStatus::Proposed | ChangeStatus::Accepted),
                 };
                 if ok {

@@ -216,6 +216,24 @@ pub fn monthly_premium(ledger: &Ledger, e: &Enrollment, month: YearMonth) -> Mon
     }
 }
 
+/// Whether the insured is past the product's maximum age at the age basis date of `month`: the
+/// enrollment ended with the month before that anniversary (DOMAIN.md §3.4).
+fn beyond_max_age(ledger: &Ledger, e: &Enrollment, month: YearMonth) -> bool {
+    let Some(product) = ledger.products.get(&e.product) else {
+        return false;
+    };
+    let Some((birth, _)) = ledger
+        .members
+        .get(&e.employee_no)
+        .and_then(|m| m.insured_person(&e.insured))
+    else {
+        return false;
+    };
+    let basis =
+        PolicyYear::containing(month, ledger.settings().policy_anniversary_month).basis_date();
+    product.age_method.age(birth, basis) > product.max_age
+}
+
 /// The amount the office bill should carry for `e` in `month` (0 when paid elsewhere or not
 /// covered), or the finding that prevents computing it.
 fn office_amount(ledger: &Ledger, e: &Enrollment, month: YearMonth) -> MonthlyPremium {
@@ -408,7 +426,9 @@ pub fn compute(ledger: &Ledger) -> Bill {
     let mut account_transfers = Vec::new();
     for e in ledger.enrollments.values() {
         let Some(w) = e.withdrawal else { continue };
-        let processed_now = ledger.withdrawn_now.contains(&e.id) || w.month == month;
+        // Billed once, in the month the withdrawal is processed (a package's earlier withdrawers were
+        // billed when they were processed).
+        let processed_now = ledger.withdrawn_now.contains(&e.id);
         match w.option {
             WithdrawalOption::LumpSum if processed_now => {
                 let last =
@@ -492,7 +512,8 @@ pub fn compute(ledger: &Ledger) -> Bill {
         let mut members: Vec<&str> = ledger
             .enrollments
             .values()
-            .filter(|e| e.product == p.code && e.covers(month))
+            // An enrollment ended by the age limit (§3.4) no longer counts.
+            .filter(|e| e.product == p.code && e.covers(month) && !beyond_max_age(ledger, e, month))
             .map(|e| e.employee_no.as_str())
             .collect();
         members.sort_unstable();

@@ -261,6 +261,21 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
                 );
             }
             within_retro_limit(ledger, start, "加入")?;
+            let product = check_product_plan(ledger, product, plan_code)?;
+            if let Some((birth, _)) = m.insured_person(insured) {
+                let basis = PolicyYear::containing(start, settings.policy_anniversary_month).basis_date();
+                let age = product.age_method.age(birth, basis);
+                if age < product.min_age || age > product.max_age {
+                    return refuse(
+                        finding::AGE_OUT_OF_RANGE,
+                        format!(
+                            "被保険者「{insured}」（社員番号{employee_no}）は{basis}時点で{age}歳のため{}（{}〜{}歳）に加入できません",
+                            product.name, product.min_age, product.max_age
+                        ),
+                    );
+                }
+            }
+            let product = &product.code;
             let e = Enrollment {
                 id: enrollment_id.clone(),
                 employee_no: employee_no.clone(),
@@ -512,7 +527,7 @@ fn withdraw(
         }
         WithdrawalOption::BankTransfer => {}
     }
-    after.withdrawal = (option != WithdrawalOption::End).then_some(Withdrawal { month, option });
+    after.withdrawal = Some(Withdrawal { month, option });
     // The withdrawal month itself stays on the office bill; the office amount changes after it.
     let first_affected = month.next().max(e.start_month);
     if first_affected < ledger.month {

@@ -56,6 +56,7 @@ codes! {
     ALREADY_ENROLLED = "C4005", Error, "同じ被保険者がすでに同じ商品に加入している";
     NOT_WITHDRAWN = "C4006", Error, "脱退していない加入者の口座振替切替";
     ALREADY_ENDED = "C4007", Error, "すでに終了している加入の脱退";
+    AGE_OUT_OF_RANGE = "C4008", Error, "加入できる年齢の範囲外（商品の加入年齢）";
     DEDUCTION_ABOVE_BILLED = "D5001", Error, "控除額が請求額を超えている";
     DEDUCTION_UNKNOWN_MEMBER = "D5002", Error, "請求のない社員の控除結果";
     DEDUCTION_OFFICE_NEEDED = "D5003", Error, "2つの事業所に請求のある社員で事業所コードがない";

@@ -525,7 +525,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(config(4000))]
+    #![proptest_config(config(80))]
 
     #[test]
     fn sums_hold_and_refusals_leave_the_ledger_alone(spec in ledger_spec(), ops in prop::collection::vec(op(), 0..8)) {
@@ -675,7 +675,7 @@ fn spec_order(l: &BillLine) -> (u8, Option<YearMonth>, String, String) {
 }
 
 proptest! {
-    #![proptest_config(config(20000))]
+    #![proptest_config(config(256))]
 
     #[test]
     fn allocate_never_covers_more_than_billed(lines in prop::collection::vec(line_strategy(), 0..8), amount in -20000i64..40000) {

@@ -24,6 +24,13 @@ use infoone_domain::product::{Gender, RateGender};
 
 use LineKind::{CarryOver as CO, Regular as R, Retro as RT};
 
+/// `(kind, month, amount)` of one enrollment's line.
+type KindMonthAmount<'a> = (LineKind, &'a str, i64);
+/// `(kind, enrollment, month, amount)`.
+type Line<'a> = (LineKind, &'a str, &'a str, i64);
+/// `(product, amount)`.
+type ProductAmount<'a> = (&'a str, i64);
+
 fn due(l: &Ledger, id: &str, month: &str) -> Option<i64> {
     match monthly_premium(l, &l.enrollments[id], ym(month)) {
         MonthlyPremium::Due(y) => Some(y.to_i64()),
@@ -91,7 +98,7 @@ fn rounding_rule_is_the_products() {
         (Rounding::Ceil, dec!(0.05), dec!(198.4), 5, 943),  // ceil(942.4) = 943
         (Rounding::HalfUp, dec!(0.05), dec!(198.4), 5, 942), // half_up(942.4) = 942
         (Rounding::Floor, dec!(0), dec!(37.5), 1, 37),      // floor(37.5 × 1 × 1) = 37
-        (Rounding::HalfUp, dec!(0), dec!(37.5), 1, 38), // half_up(37.5) = 38 (not banker's 38 by luck: 36.5 → 37 below)
+        (Rounding::HalfUp, dec!(0), dec!(37.5), 1, 38),     // half_up(37.5) = 38
         (Rounding::HalfUp, dec!(0), dec!(36.5), 1, 37), // half_up(36.5) = 37 (banker's would give 36)
         (Rounding::Ceil, dec!(0.05), dec!(82), 10, 779), // ceil(82 × 10 × 0.95) = ceil(779.0) = 779
     ];
@@ -237,7 +244,7 @@ fn w0001_join_follows_the_cutoff_day() {
 #[test]
 fn retroactive_withdrawal_refunds_each_confirmed_month() {
     // (withdrawal date, E0001 lines in O001, O001 totals)
-    let cases: [(&str, Vec<(LineKind, &str, i64)>, [i64; 4]); 4] = [
+    let cases: [(&str, Vec<KindMonthAmount>, [i64; 4]); 4] = [
         // Ends 2026-09: 10 and 11 were billed 779 each → 0 − 779 twice; no December line.
         // O001 942 + 1380 + 4780 − 779 − 779 = 5544; GTL 942 − 1558 = −616, MED 6160;
         // fee trunc(−616 × 0.03 = −18.48) = −18, trunc(6160 × 0.025 = 154.0) = 154 → 136;
@@ -444,7 +451,7 @@ fn plan_change_mid_term_only_where_the_product_allows() {
 fn mid_term_plan_change_ends_the_old_plan_the_month_before() {
     // MED (mid_term_change = true): E0002 spouse S → L. L F 15–44 = 2760: half_up(2760 × 1 × 1) = 2760.
     // (date, O001 lines other than E0001/E0003/E0004, O001 totals)
-    let cases: [(&str, Vec<(LineKind, &str, &str, i64)>, [i64; 4]); 2] = [
+    let cases: [(&str, Vec<Line>, [i64; 4]); 2] = [
         // Starts 2026-12: E0002 ends 2026-11.
         // O001 779 + 942 + 4780 + 2760 = 9261; fee trunc(1721 × 0.03 = 51.63) = 51 +
         // trunc(7540 × 0.025 = 188.5) = 188 → 239; tax trunc(23.9) = 23; invoice 9261 − 262 = 8999
@@ -591,7 +598,7 @@ fn collection_fee_truncates_per_product() {
 #[test]
 fn invoice_amount_offset_vs_separate_and_fee_tax_truncation() {
     // (settlement, by product, [premium_total, fee, fee_tax, invoice_amount])
-    let cases: [(FeeSettlement, &[(&str, i64)], [i64; 4]); 6] = [
+    let cases: [(FeeSettlement, &[ProductAmount], [i64; 4]); 6] = [
         // fee 205, tax trunc(20.5) = 20, invoice 7881 − 225 = 7656
         (
             FeeSettlement::Offset,
@@ -701,6 +708,45 @@ fn lump_sum_retirement_puts_every_enrollment_on_one_individual_bill() {
     assert_eq!(items, vec![("E0001", 2337), ("E0002", 4140)]);
     assert_eq!(ib.amount, yen(6477)); // 2337 + 4140 = 6477
     assert_eq!(ib.due_date, d("2027-01-29"));
+}
+
+#[test]
+fn lump_sum_and_outstanding_undeducted_amounts_share_one_invoice() {
+    // 000201 retires at the end of December with a lump sum; November's 3769 was not deducted
+    // and was already carried once → billed to the person too.
+    let mut l = example_builder()
+        .carry_over(
+            "E0005",
+            "O002",
+            "2026-11",
+            3769,
+            DeductionReason::InsufficientPay,
+            1,
+        )
+        .build();
+    apply_ok(
+        &mut l,
+        &Change::Retirement {
+            employee_no: "000201".into(),
+            date: d("2026-12-31"),
+            option: WithdrawalOption::LumpSum,
+        },
+    );
+    let bill = compute(&l);
+    assert_eq!(bill.individual_bills.len(), 1);
+    let ib = &bill.individual_bills[0];
+    let mut items: Vec<_> = ib
+        .items
+        .iter()
+        .map(|i| (i.kind.code(), i.amount.to_i64()))
+        .collect();
+    items.sort();
+    // lump sum 3 × 3769 = 11307 (2027-01..03); undeducted 3769 (2026-11)
+    assert_eq!(items, vec![("lump_sum", 11307), ("undeducted", 3769)]);
+    assert_eq!(ib.amount, yen(15076)); // 11307 + 3769 = 15076
+    assert_eq!(ib.due_date, d("2027-01-29"));
+    // December itself stays on O002: 3769.
+    assert_eq!(t4(&office(&bill, "O002").totals), [3769, 113, 11, 3645]);
 }
 
 #[test]
@@ -905,6 +951,32 @@ fn minimum_headcount_warning() {
         assert_eq!(warnings.len(), want, "{gtl_min} {med_min} {join}");
         assert!(warnings.iter().all(|f| f.severity() == Severity::Warning));
         assert!(!bill.has_errors());
+    }
+}
+
+#[test]
+fn headcount_leaves_out_enrollments_ended_by_the_age_limit() {
+    let mut m = med();
+    m.min_members = 2;
+    let l = LedgerBuilder::new("2027-03")
+        .office("O001")
+        .product(m)
+        .member("000301", "1961-03-01", Gender::Male, "O001") // completed years 65 at 2026-04-01, 66 at 2027-04-01
+        .member("000501", "1990-01-01", Gender::Female, "O001")
+        .enroll("E1", "000301", "self", "MED", "S", 1, "2020-04")
+        .enroll("E2", "000501", "self", "MED", "S", 1, "2020-04")
+        .build();
+    // (month, B2002 expected): 2 enrolled in March; in April E1 has ended (§3.4), 1 < 2.
+    for (month, warned) in [("2027-03", false), ("2027-04", true)] {
+        let mut l = l.clone();
+        l.month = ym(month);
+        let bill = compute(&l);
+        assert_eq!(
+            finding_codes(&bill).contains(&"B2002"),
+            warned,
+            "{month}: {:?}",
+            bill.findings
+        );
     }
 }
 
@@ -1116,7 +1188,7 @@ fn member_with_lines_in_two_offices_needs_the_office_column() {
 fn undeducted_handling_per_line() {
     use DeductionReason::{InsufficientPay, Retired};
     let cases = [
-        // (group handling, reason, carry-over line in the bill, handling of the regular part, of the carry-over part)
+        // (group handling, reason, handling of the regular and retro parts; a carry-over part is always individual)
         (
             UndeductedHandling::CarryOver,
             InsufficientPay,
