@@ -48,7 +48,6 @@ codes! {
     NO_BANK_ACCOUNT = "B2004", Warning, "口座振替の脱退者に口座が登録されていない";
     LEAVE_NOTE = "H3001", Info, "休職中の加入者（控除できない可能性）";
     MISSING_FROM_HR = "H3002", Warning, "加入のある社員が人事データにない（自動では脱退させない）";
-    NEW_EMPLOYEE = "H3003", Info, "人事データに新しい社員がいる（加入はなし）";
     RETRO_BEYOND_LIMIT = "C4001", Error, "遡及限度を超える変更（保険会社での処理が必要）";
     MID_TERM_NOT_ALLOWED = "C4002", Error, "中途のプラン変更ができない商品（更新月のみ）";
     UNKNOWN_REFERENCE = "C4003", Error, "変更が存在しない社員・加入・事業所・商品を指している";
