@@ -169,12 +169,6 @@ fn compare(
     } else {
         known.join("、")
     };
-    let known: Vec<&str> = ledger.offices.keys().map(String::as_str).collect();
-    let known = if known.len() > 10 {
-        format!("{}、ほか{}件", known[..10].join("、"), known.len() - 10)
-    } else {
-        known.join("、")
-    };
     let problems: Vec<Problem> = snap
         .rows
         .iter()

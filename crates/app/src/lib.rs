@@ -3,6 +3,7 @@
 //! comes in as `now` so the use cases are testable for any day.
 
 pub mod error;
+pub mod export;
 mod hr;
 mod report;
 
@@ -651,7 +652,7 @@ pub fn add_change(
     })
 }
 
-fn outcome_doc(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<OutcomeDoc>> {
+pub(crate) fn outcome_doc(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<OutcomeDoc>> {
     match tx.deductions(row.id)? {
         Some(text) => {
             Ok(Some(serde_json::from_str(&text).map_err(|e| {
@@ -662,7 +663,7 @@ fn outcome_doc(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<OutcomeDoc>> {
     }
 }
 
-fn frozen(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<BillDoc>> {
+pub(crate) fn frozen(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<BillDoc>> {
     match tx.frozen_bill(row.id)? {
         Some(text) => {
             Ok(Some(serde_json::from_str(&text).map_err(|e| {

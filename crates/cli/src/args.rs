@@ -48,6 +48,15 @@ pub enum Cmd {
     Deductions(DeductionsCmd),
     #[command(subcommand)]
     Report(ReportCmd),
+    /// 確定した月の出力（請求書PDF・電子媒体・全銀口座振替・加入者データ抽出・名簿）
+    #[command(subcommand)]
+    Export(ExportCmd),
+    /// 加入者名簿（xlsx）を取り込み、違いを変更として提案する
+    #[command(subcommand)]
+    Roster(RosterCmd),
+    /// 全銀の振替結果ファイルを取り込む（振替不能は未入金一覧へ）
+    #[command(subcommand)]
+    Zengin(ZenginCmd),
     /// 1か月分をまとめて実行（読込・人事取込・全承認・確定・控除結果・結果報告）
     MonthEnd {
         #[arg(long)]
@@ -315,4 +324,71 @@ pub enum ReportCmd {
 pub enum ModeArg {
     Full,
     Exceptions,
+}
+
+#[derive(Subcommand)]
+pub enum ExportCmd {
+    /// 事業所ごとの請求書・個別請求書・控除結果報告書（PDF、A4）と団体全体の1冊
+    Invoices {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 給与控除データ（電子媒体）: 既定は cp932・CRLF の csv
+    Media {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// UTF-8（BOM付き）で書く
+        #[arg(long)]
+        utf8: bool,
+        /// xlsx も書く
+        #[arg(long)]
+        xlsx: bool,
+    },
+    /// 全銀協 口座振替依頼データ（120バイト固定長）
+    Zengin {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 加入者データ抽出と加入率
+    Extract {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// csv ではなく xlsx で書く
+        #[arg(long)]
+        xlsx: bool,
+    },
+    /// 加入者名簿（xlsx、日本語見出し）
+    Roster {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum RosterCmd {
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        month: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ZenginCmd {
+    /// 銀行からの振替結果ファイルを取り込む
+    Result {
+        file: PathBuf,
+        #[arg(long)]
+        month: String,
+    },
 }

@@ -396,6 +396,39 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 s.file, s.changes, s.deductions
             );
         }
+        Cmd::Export(cmd) => {
+            let mut store = open(db)?;
+            let s = match &cmd {
+                args::ExportCmd::Invoices { month, out } => {
+                    infoone_app::export::invoices(&mut store, &month_ref(group, month)?, out, now())?
+                }
+                args::ExportCmd::Media { month, out, utf8, xlsx } => infoone_app::export::media(
+                    &mut store,
+                    &month_ref(group, month)?,
+                    out,
+                    &infoone_app::export::MediaOptions { utf8: *utf8, xlsx: *xlsx },
+                    now(),
+                )?,
+                args::ExportCmd::Zengin { month, out } => {
+                    infoone_app::export::zengin(&mut store, &month_ref(group, month)?, out, now())?
+                }
+                args::ExportCmd::Extract { month, out, xlsx } => {
+                    infoone_app::export::extract(&mut store, &month_ref(group, month)?, out, *xlsx, now())?
+                }
+                args::ExportCmd::Roster { month, out } => {
+                    infoone_app::export::export_roster(&mut store, &month_ref(group, month)?, out, now())?
+                }
+            };
+            print::export(&s);
+        }
+        Cmd::Roster(args::RosterCmd::Import { file, month }) => {
+            let s = infoone_app::export::import_roster(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
+            print::export(&s);
+        }
+        Cmd::Zengin(args::ZenginCmd::Result { file, month }) => {
+            let s = infoone_app::export::import_zengin_result(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
+            print::export(&s);
+        }
         Cmd::MonthEnd {
             package,
             hr,

@@ -80,3 +80,13 @@ pub fn bill(doc: &BillDoc) {
         println!("{} {}: {}", f.code, f.severity, f.message);
     }
 }
+
+pub fn export(s: &infoone_app::export::ExportSummary) {
+    println!("{}: {}件", s.kind, s.records);
+    for f in &s.files {
+        println!("  {f}");
+    }
+    for n in &s.notes {
+        println!("  注意: {n}");
+    }
+}

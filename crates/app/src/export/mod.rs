@@ -1,0 +1,81 @@
+//! Month-end outputs (issue 3): everything a clerk hands to others, generated from a confirmed
+//! month — invoices (PDF), payroll media (電子媒体), the Zengin account-transfer request, the Excel
+//! roster and the member extract. Each output has its own module; all read the month through
+//! [`MonthData`], so they see exactly what was confirmed.
+
+mod extract;
+mod invoices;
+mod media;
+mod roster;
+mod zengin;
+
+use std::path::{Path, PathBuf};
+
+use infoone_domain::ledger::Ledger;
+use infoone_formats::bill_doc::BillDoc;
+use infoone_formats::package::BillPackage;
+use infoone_store::{MonthRow, MonthState, Store, Tx};
+use serde::Serialize;
+
+pub use extract::extract;
+pub use invoices::invoices;
+pub use media::{media, MediaOptions};
+pub use roster::{export_roster, import_roster};
+pub use zengin::{import_zengin_result, zengin};
+
+use crate::{current_ledger, find_month, frozen, outcome_doc, AppError, ErrorCode, MonthRef, OutcomeDoc, Result};
+
+/// A confirmed month as the outputs read it.
+pub struct MonthData {
+    pub row: MonthRow,
+    pub package: BillPackage,
+    /// The ledger with the accepted changes applied (names, offices, enrollments).
+    pub ledger: Ledger,
+    /// The bill as confirmed (frozen).
+    pub bill: BillDoc,
+    /// The deduction outcome, from `deducted` on.
+    pub outcome: Option<OutcomeDoc>,
+}
+
+pub(crate) fn month_data_in(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthData> {
+    let row = find_month(tx, at)?;
+    if row.state < MonthState::Confirmed {
+        return Err(AppError::wrong_state(format!(
+            "{}は{}です。請求書・電子媒体などは請求確定後に作成します（infoone month confirm --month {}）",
+            row.month,
+            row.state.label(),
+            row.month
+        )));
+    }
+    let bill = frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
+    let outcome = outcome_doc(tx, &row)?;
+    let (package, ledger) = current_ledger(tx, &row)?;
+    Ok(MonthData { row, package, ledger, bill, outcome })
+}
+
+/// Read a confirmed month for the outputs.
+pub fn month_data(store: &mut Store, at: &MonthRef) -> Result<MonthData> {
+    store.read(|tx| month_data_in(tx, at))
+}
+
+/// What an export wrote.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ExportSummary {
+    pub kind: String,
+    pub files: Vec<String>,
+    /// Records written (invoices, rows, transfer records …).
+    pub records: usize,
+    /// Notes for the clerk (e.g. members set aside, normalised characters).
+    pub notes: Vec<String>,
+}
+
+/// Create `dir` and return `dir/name`.
+pub(crate) fn out_file(dir: &Path, name: &str) -> Result<PathBuf> {
+    std::fs::create_dir_all(dir).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
+    Ok(dir.join(name))
+}
+
+/// Write bytes to a file, with a clerk-readable error.
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: 書き込めません（{e}）", path.display())))
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one test command (README): installs what the tests need on a fresh Debian 12 machine, then
+# runs every test. CI calls it through .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# Debian packages the tests use as independent readers and real services.
+APT_PACKAGES=(poppler-utils python3-openpyxl dbus gnome-keyring dbus-x11 libsecret-1-0)
+
+apt_install() {
+    local missing=()
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null; then
+        echo "apt-get not found; install: ${missing[*]}" >&2
+        return 1
+    fi
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    # Wait for another apt/dpkg to finish (fresh machines run unattended upgrades).
+    for _ in $(seq 1 120); do
+        if ! fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock >/dev/null 2>&1; then break; fi
+        sleep 2
+    done
+    log "apt-get install ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+apt_install "${APT_PACKAGES[@]}"
+
+log "cargo test (every crate but the desktop shell)"
+cargo test --locked
