@@ -1293,7 +1293,8 @@ pub(crate) const MONTH_HINT: &str = "年月は YYYY-MM の形で書いてくだ�
 pub(crate) const DATE_HINT: &str =
     "日付は YYYY-MM-DD の形の実在する日付で書いてください（例: 2026-11-25）";
 
-/// Collects problems in document order.
+/// Collects problems in document order. Paths are passed as closures so that nothing is
+/// formatted for the (many) values that are fine.
 pub(crate) struct Checker<'f> {
     pub(crate) file: &'f str,
     pub(crate) problems: Vec<Problem>,
@@ -1324,51 +1325,61 @@ impl<'f> Checker<'f> {
         self.add(path, format!("値「{value}」— {message}"));
     }
 
-    pub(crate) fn month(&mut self, path: impl Into<String>, v: &str) -> Option<(i32, u32)> {
+    pub(crate) fn month(&mut self, path: impl FnOnce() -> String, v: &str) -> Option<(i32, u32)> {
         let m = parse_month(v);
         if m.is_none() {
-            self.value(path, v, MONTH_HINT);
+            self.value(path(), v, MONTH_HINT);
         }
         m
     }
 
-    pub(crate) fn date(&mut self, path: impl Into<String>, v: &str) -> Option<NaiveDate> {
+    pub(crate) fn date(&mut self, path: impl FnOnce() -> String, v: &str) -> Option<NaiveDate> {
         let d = parse_date(v);
         if d.is_none() {
-            self.value(path, v, DATE_HINT);
+            self.value(path(), v, DATE_HINT);
         }
         d
     }
 
-    /// Records an empty or duplicate key; `what` names it (事業所コード).
+    /// Records an empty or duplicate key; `what` names it (事業所コード), `owner(i)` is the path
+    /// of the `i`th element of the list (for "same as offices[0]").
     pub(crate) fn unique<'k>(
         &mut self,
-        seen: &mut HashMap<&'k str, String>,
+        seen: &mut HashMap<&'k str, usize>,
         key: &'k str,
-        path: String,
-        owner: String,
+        index: usize,
+        path: impl FnOnce() -> String,
+        owner: impl FnOnce(usize) -> String,
         what: &str,
     ) {
-        if key.is_empty() {
-            self.value(path, key, &format!("{what}が空です"));
-        } else if let Some(first) = seen.get(key) {
+        if key.trim().is_empty() {
+            self.value(path(), key, &format!("{what}が空です"));
+        } else if let Some(&first) = seen.get(key) {
+            let first = owner(first);
             self.value(
-                path,
+                path(),
                 key,
                 &format!("{what}が重複しています（{first} と同じ）"),
             );
         } else {
-            seen.insert(key, owner);
+            seen.insert(key, index);
         }
     }
 
-    fn rate01(&mut self, path: String, d: &Decimal) {
+    fn rate01(&mut self, path: impl FnOnce() -> String, d: &Decimal) {
         if (d.is_sign_negative() && !d.is_zero()) || *d >= Decimal::ONE {
-            self.value(path, d, "率は 0 以上 1 未満の小数です（例: \"0.05\"）");
+            self.value(path(), d, "率は 0 以上 1 未満の小数です（例: \"0.05\"）");
         }
     }
 
-    fn digits(&mut self, path: String, v: &str, min: usize, max: usize, what: &str) {
+    fn digits(
+        &mut self,
+        path: impl FnOnce() -> String,
+        v: &str,
+        min: usize,
+        max: usize,
+        what: &str,
+    ) {
         let ok = (min..=max).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit());
         if !ok {
             let len = if min == max {
@@ -1376,13 +1387,13 @@ impl<'f> Checker<'f> {
             } else {
                 format!("{max}桁以内")
             };
-            self.value(path, v, &format!("{what}は数字{len}です"));
+            self.value(path(), v, &format!("{what}は数字{len}です"));
         }
     }
 
-    fn non_empty(&mut self, path: String, v: &str, what: &str) {
+    pub(crate) fn non_empty(&mut self, path: impl FnOnce() -> String, v: &str, what: &str) {
         if v.trim().is_empty() {
-            self.value(path, v, &format!("{what}が空です"));
+            self.value(path(), v, &format!("{what}が空です"));
         }
     }
 
@@ -1466,10 +1477,12 @@ impl BillPackage {
         sha256_version(&write_package_compact(&canonical))
     }
 
+    /// The member with this employee number (a linear search: index the members for bulk work).
     pub fn member(&self, employee_no: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.employee_no == employee_no)
     }
 
+    /// The group product with this code.
     pub fn group_product(&self, code: &str) -> Option<&GroupProduct> {
         self.group_products.iter().find(|p| p.code == code)
     }
@@ -1486,12 +1499,158 @@ pub fn validate_package(file_name: &str, p: &BillPackage) -> Result<(), PackageE
             "請求パッケージ",
         ));
     }
-    let month = c.month("month", &p.month);
-    c.date("issued_on", &p.issued_on);
+    let month = c.month(|| "month".into(), &p.month);
+    c.date(|| "issued_on".into(), &p.issued_on);
+    check_group(&mut c, &p.group);
 
-    // group
-    let g = &p.group;
-    c.non_empty("group.code".into(), &g.code, "団体コード");
+    let mut offices = HashMap::with_capacity(p.offices.len());
+    for (i, o) in p.offices.iter().enumerate() {
+        let owner = |k| format!("offices[{k}]");
+        c.unique(
+            &mut offices,
+            &o.code,
+            i,
+            || format!("offices[{i}].code"),
+            owner,
+            "事業所コード",
+        );
+    }
+    let mut products = HashMap::new();
+    for (i, gp) in p.group_products.iter().enumerate() {
+        let owner = |k| format!("group_products[{k}]");
+        c.unique(
+            &mut products,
+            &gp.code,
+            i,
+            || format!("group_products[{i}].code"),
+            owner,
+            "商品コード",
+        );
+        check_product(&mut c, &format!("group_products[{i}]"), gp);
+    }
+
+    let mut members = HashMap::with_capacity(p.members.len());
+    for (i, m) in p.members.iter().enumerate() {
+        let at = |f: &str| format!("members[{i}].{f}");
+        let owner = |k| format!("members[{k}]");
+        c.unique(
+            &mut members,
+            &m.employee_no,
+            i,
+            || at("employee_no"),
+            owner,
+            "社員番号",
+        );
+        if !offices.contains_key(m.office.as_str()) {
+            c.value(at("office"), &m.office, "offices にない事業所コードです");
+        }
+        c.date(|| at("birth_date"), &m.birth_date);
+        if let Some(d) = &m.retired_on {
+            c.date(|| at("retired_on"), d);
+        }
+        let mut deps = HashMap::new();
+        for (k, d) in m.dependents.iter().enumerate() {
+            let dat = |f: &str| format!("members[{i}].dependents[{k}].{f}");
+            if d.id == INSURED_SELF {
+                c.value(
+                    dat("id"),
+                    &d.id,
+                    "「self」は本人を表すので家族の id には使えません",
+                );
+            } else {
+                let owner = |j| format!("members[{i}].dependents[{j}]");
+                c.unique(&mut deps, &d.id, k, || dat("id"), owner, "家族のID");
+            }
+            c.date(|| dat("birth_date"), &d.birth_date);
+        }
+        if let Some(b) = &m.bank_account {
+            check_bank_account(&mut c, &at("bank_account"), b);
+        }
+    }
+    let lookup = Lookup::new(p, &members, &products);
+
+    let mut enrollments = HashMap::with_capacity(p.enrollments.len());
+    for (i, e) in p.enrollments.iter().enumerate() {
+        let at = |f: &str| format!("enrollments[{i}].{f}");
+        let owner = |k| format!("enrollments[{k}]");
+        c.unique(&mut enrollments, &e.id, i, || at("id"), owner, "加入ID");
+        let sub = Subscription {
+            employee_no: &e.employee_no,
+            product: &e.product,
+            plan: &e.plan,
+            insured: &e.insured,
+            units: e.units,
+        };
+        sub.check(&mut c, &lookup, at);
+        check_coverage(&mut c, e, at);
+    }
+
+    let mut applications = HashMap::new();
+    for (i, a) in p.pending_applications.iter().enumerate() {
+        let at = |f: &str| format!("pending_applications[{i}].{f}");
+        let owner = |k| format!("pending_applications[{k}]");
+        c.unique(&mut applications, &a.id, i, || at("id"), owner, "申込ID");
+        let sub = Subscription {
+            employee_no: &a.employee_no,
+            product: &a.product,
+            plan: &a.plan,
+            insured: &a.insured,
+            units: a.units,
+        };
+        sub.check(&mut c, &lookup, at);
+        c.date(|| at("applied_on"), &a.applied_on);
+    }
+
+    let refs = Refs {
+        package_month: month,
+        package_month_text: &p.month,
+        enrollments: &enrollments,
+        offices: &offices,
+    };
+    for (i, co) in p.carry_over.iter().enumerate() {
+        let at = |f: &str| format!("carry_over[{i}].{f}");
+        refs.check(&mut c, at, &co.month, "発生月", &co.enrollment, &co.office);
+        if co.amount < 1 {
+            c.value(at("amount"), co.amount, "繰越額は 1 円以上です");
+        }
+    }
+    // (enrollment index, month) → first billed index
+    let mut billed_seen: HashMap<u64, usize> = HashMap::with_capacity(p.billed.len());
+    for (i, b) in p.billed.iter().enumerate() {
+        let at = |f: &str| format!("billed[{i}].{f}");
+        let key = refs.check(
+            &mut c,
+            at,
+            &b.month,
+            "請求済みの月",
+            &b.enrollment,
+            &b.office,
+        );
+        let Some((enrollment, (year, month))) = key else {
+            continue;
+        };
+        let key = ((enrollment as u64) << 24) | (year as u64 * 12 + month as u64);
+        match billed_seen.entry(key) {
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let message = format!(
+                    "加入「{}」の {} 分が重複しています（billed[{}] と同じ）",
+                    b.enrollment,
+                    b.month,
+                    first.get()
+                );
+                c.add(format!("billed[{i}]"), message);
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+        }
+    }
+
+    c.finish()
+}
+
+fn check_group(c: &mut Checker<'_>, g: &Group) {
+    c.non_empty(|| "group.code".into(), &g.code, "団体コード");
     let s = &g.settings;
     if !(1..=28).contains(&s.cutoff_day) {
         c.value(
@@ -1501,438 +1660,267 @@ pub fn validate_package(file_name: &str, p: &BillPackage) -> Result<(), PackageE
         );
     }
     if !(1..=12).contains(&s.policy_anniversary_month) {
-        c.value(
-            "group.settings.policy_anniversary_month",
-            s.policy_anniversary_month,
-            "更新月は 1〜12 の月です",
-        );
+        let path = "group.settings.policy_anniversary_month";
+        c.value(path, s.policy_anniversary_month, "更新月は 1〜12 の月です");
     }
-    c.rate01("group.settings.tax_rate".into(), &s.tax_rate);
-    check_bank_account(&mut c, "group.payee_account", &g.payee_account);
+    c.rate01(|| "group.settings.tax_rate".into(), &s.tax_rate);
+    check_bank_account(c, "group.payee_account", &g.payee_account);
     if let Some(ca) = &g.collection_account {
-        let at = "group.collection_account";
+        let at = |f: &str| format!("group.collection_account.{f}");
         c.digits(
-            format!("{at}.consignor_code"),
+            || at("consignor_code"),
             &ca.consignor_code,
             10,
             10,
             "委託者コード",
         );
         c.non_empty(
-            format!("{at}.consignor_name_kana"),
+            || at("consignor_name_kana"),
             &ca.consignor_name_kana,
             "委託者名（カナ）",
         );
         if !(1..=31).contains(&ca.debit_day) {
+            c.value(at("debit_day"), ca.debit_day, "引落日は 1〜31 の日です");
+        }
+        c.digits(|| at("bank_code"), &ca.bank_code, 4, 4, "銀行コード");
+        c.digits(|| at("branch_code"), &ca.branch_code, 3, 3, "支店コード");
+        c.digits(|| at("account_no"), &ca.account_no, 1, 7, "口座番号");
+    }
+}
+
+fn check_product(c: &mut Checker<'_>, at: &str, gp: &GroupProduct) {
+    if gp.min_age > gp.max_age {
+        let message = format!(
+            "加入年齢の上限が下限 min_age「{}」より小さくなっています",
+            gp.min_age
+        );
+        c.value(format!("{at}.max_age"), gp.max_age, &message);
+    }
+    c.rate01(|| format!("{at}.discount_rate"), &gp.discount_rate);
+    c.rate01(|| format!("{at}.commission_rate"), &gp.commission_rate);
+    c.rate01(|| format!("{at}.fee_rate"), &gp.fee_rate);
+    let mut plans = HashMap::new();
+    for (j, plan) in gp.plans.iter().enumerate() {
+        let owner = |k| format!("{at}.plans[{k}]");
+        c.unique(
+            &mut plans,
+            &plan.code,
+            j,
+            || format!("{at}.plans[{j}].code"),
+            owner,
+            "プランコード",
+        );
+    }
+    for (j, r) in gp.rates.iter().enumerate() {
+        let rat = format!("{at}.rates[{j}]");
+        if !plans.contains_key(r.plan.as_str()) {
             c.value(
-                format!("{at}.debit_day"),
-                ca.debit_day,
-                "引落日は 1〜31 の日です",
+                format!("{rat}.plan"),
+                &r.plan,
+                "この商品の plans にないプランコードです",
             );
         }
-        c.digits(format!("{at}.bank_code"), &ca.bank_code, 4, 4, "銀行コード");
-        c.digits(
-            format!("{at}.branch_code"),
-            &ca.branch_code,
-            3,
-            3,
-            "支店コード",
-        );
-        c.digits(format!("{at}.account_no"), &ca.account_no, 1, 7, "口座番号");
-    }
-
-    // offices
-    let mut offices = HashMap::new();
-    for (i, o) in p.offices.iter().enumerate() {
-        c.unique(
-            &mut offices,
-            &o.code,
-            format!("offices[{i}].code"),
-            format!("offices[{i}]"),
-            "事業所コード",
-        );
-    }
-
-    // group products
-    let mut products: HashMap<&str, String> = HashMap::new();
-    for (i, gp) in p.group_products.iter().enumerate() {
-        let at = format!("group_products[{i}]");
-        c.unique(
-            &mut products,
-            &gp.code,
-            format!("{at}.code"),
-            at.clone(),
-            "商品コード",
-        );
-        if gp.min_age > gp.max_age {
-            c.value(
-                format!("{at}.max_age"),
-                gp.max_age,
-                &format!(
-                    "加入年齢の上限が下限 min_age「{}」より小さくなっています",
-                    gp.min_age
-                ),
+        if r.min_age > r.max_age {
+            let message = format!(
+                "年齢の上限が下限 min_age「{}」より小さくなっています",
+                r.min_age
             );
+            c.value(format!("{rat}.max_age"), r.max_age, &message);
         }
-        c.rate01(format!("{at}.discount_rate"), &gp.discount_rate);
-        c.rate01(format!("{at}.commission_rate"), &gp.commission_rate);
-        c.rate01(format!("{at}.fee_rate"), &gp.fee_rate);
-        let mut plans = HashMap::new();
-        for (j, plan) in gp.plans.iter().enumerate() {
-            c.unique(
-                &mut plans,
-                &plan.code,
-                format!("{at}.plans[{j}].code"),
-                format!("{at}.plans[{j}]"),
-                "プランコード",
+        if r.rate.is_sign_negative() && !r.rate.is_zero() {
+            c.value(format!("{rat}.rate"), r.rate, "保険料率は 0 以上です");
+        }
+        let overlap = gp.rates[..j].iter().position(|q| {
+            q.plan == r.plan
+                && (q.gender == r.gender || q.gender == RateGender::U || r.gender == RateGender::U)
+                && q.min_age <= r.max_age
+                && r.min_age <= q.max_age
+                && q.min_age <= q.max_age
+                && r.min_age <= r.max_age
+        });
+        if let Some(k) = overlap {
+            let message = format!(
+                "rates[{k}] とプラン「{}」・性別・年齢の範囲が重なっています（どちらの料率を使うか決められません）",
+                r.plan
             );
-        }
-        for (j, r) in gp.rates.iter().enumerate() {
-            let rat = format!("{at}.rates[{j}]");
-            if !plans.contains_key(r.plan.as_str()) {
-                c.value(
-                    format!("{rat}.plan"),
-                    &r.plan,
-                    "この商品の plans にないプランコードです",
-                );
-            }
-            if r.min_age > r.max_age {
-                c.value(
-                    format!("{rat}.max_age"),
-                    r.max_age,
-                    &format!(
-                        "年齢の上限が下限 min_age「{}」より小さくなっています",
-                        r.min_age
-                    ),
-                );
-            }
-            if r.rate.is_sign_negative() && !r.rate.is_zero() {
-                c.value(format!("{rat}.rate"), r.rate, "保険料率は 0 以上です");
-            }
-            let overlap = gp.rates[..j].iter().position(|q| {
-                q.plan == r.plan
-                    && (q.gender == r.gender
-                        || q.gender == RateGender::U
-                        || r.gender == RateGender::U)
-                    && q.min_age <= r.max_age
-                    && r.min_age <= q.max_age
-                    && q.min_age <= q.max_age
-                    && r.min_age <= r.max_age
-            });
-            if let Some(k) = overlap {
-                c.add(
-                    rat,
-                    format!(
-                        "rates[{k}] とプラン「{}」・性別・年齢の範囲が重なっています（どちらの料率を使うか決められません）",
-                        r.plan
-                    ),
-                );
-            }
+            c.add(rat, message);
         }
     }
-
-    // members
-    let mut members: HashMap<&str, String> = HashMap::new();
-    for (i, m) in p.members.iter().enumerate() {
-        let at = format!("members[{i}]");
-        c.unique(
-            &mut members,
-            &m.employee_no,
-            format!("{at}.employee_no"),
-            at.clone(),
-            "社員番号",
-        );
-        if !offices.contains_key(m.office.as_str()) {
-            c.value(
-                format!("{at}.office"),
-                &m.office,
-                "offices にない事業所コードです",
-            );
-        }
-        c.date(format!("{at}.birth_date"), &m.birth_date);
-        if let Some(d) = &m.retired_on {
-            c.date(format!("{at}.retired_on"), d);
-        }
-        let mut deps = HashMap::new();
-        for (k, d) in m.dependents.iter().enumerate() {
-            let dat = format!("{at}.dependents[{k}]");
-            if d.id == INSURED_SELF {
-                c.value(
-                    format!("{dat}.id"),
-                    &d.id,
-                    "「self」は本人を表すので家族の id には使えません",
-                );
-            } else {
-                c.unique(
-                    &mut deps,
-                    &d.id,
-                    format!("{dat}.id"),
-                    dat.clone(),
-                    "家族のID",
-                );
-            }
-            c.date(format!("{dat}.birth_date"), &d.birth_date);
-        }
-        if let Some(b) = &m.bank_account {
-            check_bank_account(&mut c, &format!("{at}.bank_account"), b);
-        }
-    }
-
-    // enrollments
-    let mut enrollments: HashMap<&str, String> = HashMap::new();
-    for (i, e) in p.enrollments.iter().enumerate() {
-        let at = format!("enrollments[{i}]");
-        c.unique(
-            &mut enrollments,
-            &e.id,
-            format!("{at}.id"),
-            at.clone(),
-            "加入ID",
-        );
-        check_subscription(
-            &mut c,
-            p,
-            &at,
-            &e.employee_no,
-            &e.product,
-            &e.plan,
-            &e.insured,
-            e.units,
-        );
-        let start = c.month(format!("{at}.start_month"), &e.start_month);
-        let end = e
-            .end_month
-            .as_deref()
-            .and_then(|v| c.month(format!("{at}.end_month"), v));
-        if let (Some(s), Some(en)) = (start, end) {
-            if en < s {
-                c.value(
-                    format!("{at}.end_month"),
-                    e.end_month.as_deref().unwrap_or_default(),
-                    &format!("終了月が開始月「{}」より前です", e.start_month),
-                );
-            }
-        }
-        if let Some(w) = &e.withdrawal_month {
-            if let Some(wm) = c.month(format!("{at}.withdrawal_month"), w) {
-                if start.is_some_and(|s| wm < s) {
-                    c.value(
-                        format!("{at}.withdrawal_month"),
-                        w,
-                        &format!("脱退月が開始月「{}」より前です", e.start_month),
-                    );
-                } else if end.is_some_and(|en| wm > en) {
-                    let end_text = e.end_month.as_deref().unwrap_or_default();
-                    c.value(
-                        format!("{at}.withdrawal_month"),
-                        w,
-                        &format!("脱退月が終了月「{end_text}」より後です"),
-                    );
-                }
-            }
-        } else if let Some(opt @ (WithdrawalOption::LumpSum | WithdrawalOption::BankTransfer)) =
-            e.withdrawal_option
-        {
-            let name = if opt == WithdrawalOption::LumpSum {
-                "lump_sum"
-            } else {
-                "bank_transfer"
-            };
-            c.add(
-                format!("{at}.withdrawal_month"),
-                format!("脱退の扱い「{name}」には脱退月 withdrawal_month が必要です"),
-            );
-        }
-    }
-
-    // pending applications
-    let mut applications = HashMap::new();
-    for (i, a) in p.pending_applications.iter().enumerate() {
-        let at = format!("pending_applications[{i}]");
-        c.unique(
-            &mut applications,
-            &a.id,
-            format!("{at}.id"),
-            at.clone(),
-            "申込ID",
-        );
-        check_subscription(
-            &mut c,
-            p,
-            &at,
-            &a.employee_no,
-            &a.product,
-            &a.plan,
-            &a.insured,
-            a.units,
-        );
-        c.date(format!("{at}.applied_on"), &a.applied_on);
-    }
-
-    // carry-over
-    for (i, co) in p.carry_over.iter().enumerate() {
-        let at = format!("carry_over[{i}]");
-        check_earlier_month(
-            &mut c,
-            &format!("{at}.month"),
-            &co.month,
-            month,
-            &p.month,
-            "発生月",
-        );
-        check_refs(
-            &mut c,
-            &at,
-            &co.enrollment,
-            &co.office,
-            &enrollments,
-            &offices,
-        );
-        if co.amount < 1 {
-            c.value(format!("{at}.amount"), co.amount, "繰越額は 1 円以上です");
-        }
-    }
-
-    // billed
-    let mut billed_seen: HashMap<(&str, &str), usize> = HashMap::new();
-    for (i, b) in p.billed.iter().enumerate() {
-        let at = format!("billed[{i}]");
-        check_earlier_month(
-            &mut c,
-            &format!("{at}.month"),
-            &b.month,
-            month,
-            &p.month,
-            "請求済みの月",
-        );
-        check_refs(
-            &mut c,
-            &at,
-            &b.enrollment,
-            &b.office,
-            &enrollments,
-            &offices,
-        );
-        match billed_seen.get(&(b.enrollment.as_str(), b.month.as_str())) {
-            Some(first) => c.add(
-                at,
-                format!(
-                    "加入「{}」の {} 分が重複しています（billed[{first}] と同じ）",
-                    b.enrollment, b.month
-                ),
-            ),
-            None => {
-                billed_seen.insert((&b.enrollment, &b.month), i);
-            }
-        }
-    }
-
-    c.finish()
 }
 
 fn check_bank_account(c: &mut Checker<'_>, at: &str, b: &BankAccount) {
-    c.digits(format!("{at}.bank_code"), &b.bank_code, 4, 4, "銀行コード");
     c.digits(
-        format!("{at}.branch_code"),
+        || format!("{at}.bank_code"),
+        &b.bank_code,
+        4,
+        4,
+        "銀行コード",
+    );
+    c.digits(
+        || format!("{at}.branch_code"),
         &b.branch_code,
         3,
         3,
         "支店コード",
     );
-    c.digits(format!("{at}.account_no"), &b.account_no, 1, 7, "口座番号");
+    c.digits(
+        || format!("{at}.account_no"),
+        &b.account_no,
+        1,
+        7,
+        "口座番号",
+    );
     c.non_empty(
-        format!("{at}.holder_kana"),
+        || format!("{at}.holder_kana"),
         &b.holder_kana,
         "口座名義（カナ）",
     );
 }
 
-/// member, product, plan, insured and units of an enrollment or an application.
-#[allow(clippy::too_many_arguments)]
-fn check_subscription(
-    c: &mut Checker<'_>,
-    p: &BillPackage,
-    at: &str,
-    employee_no: &str,
-    product: &str,
-    plan: &str,
-    insured: &str,
+/// Coverage months and the withdrawal of one enrollment.
+fn check_coverage(c: &mut Checker<'_>, e: &Enrollment, at: impl Fn(&str) -> String) {
+    let start = c.month(|| at("start_month"), &e.start_month);
+    let end_text = e.end_month.as_deref().unwrap_or_default();
+    let end = e
+        .end_month
+        .as_ref()
+        .and_then(|v| c.month(|| at("end_month"), v));
+    if let (Some(s), Some(en)) = (start, end) {
+        if en < s {
+            let message = format!("終了月が開始月「{}」より前です", e.start_month);
+            c.value(at("end_month"), end_text, &message);
+        }
+    }
+    if let Some(w) = &e.withdrawal_month {
+        if let Some(wm) = c.month(|| at("withdrawal_month"), w) {
+            if start.is_some_and(|s| wm < s) {
+                let message = format!("脱退月が開始月「{}」より前です", e.start_month);
+                c.value(at("withdrawal_month"), w, &message);
+            } else if end.is_some_and(|en| wm > en) {
+                let message = format!("脱退月が終了月「{end_text}」より後です");
+                c.value(at("withdrawal_month"), w, &message);
+            }
+        }
+    } else if let Some(opt @ (WithdrawalOption::LumpSum | WithdrawalOption::BankTransfer)) =
+        e.withdrawal_option
+    {
+        let name = if opt == WithdrawalOption::LumpSum {
+            "lump_sum"
+        } else {
+            "bank_transfer"
+        };
+        let message = format!("脱退の扱い「{name}」には脱退月 withdrawal_month が必要です");
+        c.add(at("withdrawal_month"), message);
+    }
+}
+
+/// Employee number → member and product code → group product, first occurrence winning.
+struct Lookup<'p> {
+    members: HashMap<&'p str, &'p Member>,
+    products: HashMap<&'p str, &'p GroupProduct>,
+}
+
+impl<'p> Lookup<'p> {
+    fn new(
+        p: &'p BillPackage,
+        members: &HashMap<&'p str, usize>,
+        products: &HashMap<&'p str, usize>,
+    ) -> Self {
+        Lookup {
+            members: members.iter().map(|(&k, &i)| (k, &p.members[i])).collect(),
+            products: products
+                .iter()
+                .map(|(&k, &i)| (k, &p.group_products[i]))
+                .collect(),
+        }
+    }
+}
+
+/// What an enrollment and a Web application have in common.
+struct Subscription<'a> {
+    employee_no: &'a str,
+    product: &'a str,
+    plan: &'a str,
+    insured: &'a str,
     units: u32,
-) {
-    let member = p.member(employee_no);
-    if member.is_none() {
-        c.value(
-            format!("{at}.employee_no"),
+}
+
+impl Subscription<'_> {
+    /// Member, product, plan and insured person exist; units ≥ 1.
+    fn check(&self, c: &mut Checker<'_>, lookup: &Lookup<'_>, at: impl Fn(&str) -> String) {
+        let Subscription {
             employee_no,
-            "members にない社員番号です",
-        );
-    }
-    match p.group_product(product) {
-        None => c.value(
-            format!("{at}.product"),
             product,
-            "group_products にない商品コードです",
-        ),
-        Some(gp) if !gp.plans.iter().any(|pl| pl.code == plan) => c.value(
-            format!("{at}.plan"),
             plan,
-            &format!("商品「{product}」の plans にないプランコードです"),
-        ),
-        Some(_) => {}
-    }
-    if let Some(m) = member {
-        if insured != INSURED_SELF && !m.dependents.iter().any(|d| d.id == insured) {
-            c.value(
-                format!("{at}.insured"),
-                insured,
-                &format!("本人は「self」、家族は社員番号「{employee_no}」の dependents の id で書いてください"),
-            );
+            insured,
+            units,
+        } = *self;
+        let member = lookup.members.get(employee_no);
+        if member.is_none() {
+            c.value(at("employee_no"), employee_no, "members にない社員番号です");
         }
-    }
-    if units < 1 {
-        c.value(format!("{at}.units"), units, "口数は 1 以上です");
+        match lookup.products.get(product) {
+            None => c.value(
+                at("product"),
+                product,
+                "group_products にない商品コードです",
+            ),
+            Some(gp) if !gp.plans.iter().any(|pl| pl.code == plan) => {
+                let message = format!("商品「{product}」の plans にないプランコードです");
+                c.value(at("plan"), plan, &message);
+            }
+            Some(_) => {}
+        }
+        if let Some(m) = member {
+            if insured != INSURED_SELF && !m.dependents.iter().any(|d| d.id == insured) {
+                let message = format!(
+                    "本人は「self」、家族は社員番号「{employee_no}」の dependents の id で書いてください"
+                );
+                c.value(at("insured"), insured, &message);
+            }
+        }
+        if units < 1 {
+            c.value(at("units"), units, "口数は 1 以上です");
+        }
     }
 }
 
-fn check_earlier_month(
-    c: &mut Checker<'_>,
-    path: &str,
-    v: &str,
+/// The month, enrollment and office of a `billed` or `carry_over` entry.
+struct Refs<'a> {
     package_month: Option<(i32, u32)>,
-    package_month_text: &str,
-    what: &str,
-) {
-    if let (Some(m), Some(pm)) = (c.month(path, v), package_month) {
-        if m >= pm {
-            c.value(
-                path,
-                v,
-                &format!("{what}は請求月「{package_month_text}」より前でなければなりません"),
-            );
-        }
-    }
+    package_month_text: &'a str,
+    enrollments: &'a HashMap<&'a str, usize>,
+    offices: &'a HashMap<&'a str, usize>,
 }
 
-fn check_refs(
-    c: &mut Checker<'_>,
-    at: &str,
-    enrollment: &str,
-    office: &str,
-    enrollments: &HashMap<&str, String>,
-    offices: &HashMap<&str, String>,
-) {
-    if !enrollments.contains_key(enrollment) {
-        c.value(
-            format!("{at}.enrollment"),
-            enrollment,
-            "enrollments にない加入IDです",
-        );
-    }
-    if !offices.contains_key(office) {
-        c.value(
-            format!("{at}.office"),
-            office,
-            "offices にない事業所コードです",
-        );
+impl Refs<'_> {
+    /// Returns the enrollment's index and the month when both are good.
+    fn check(
+        &self,
+        c: &mut Checker<'_>,
+        at: impl Fn(&str) -> String,
+        month: &str,
+        month_what: &str,
+        enrollment: &str,
+        office: &str,
+    ) -> Option<(usize, (i32, u32))> {
+        let m = c.month(|| at("month"), month);
+        if let (Some(m), Some(pm)) = (m, self.package_month) {
+            if m >= pm {
+                let message = format!(
+                    "{month_what}は請求月「{}」より前でなければなりません",
+                    self.package_month_text
+                );
+                c.value(at("month"), month, &message);
+            }
+        }
+        let e = self.enrollments.get(enrollment).copied();
+        if e.is_none() {
+            c.value(at("enrollment"), enrollment, "enrollments にない加入IDです");
+        }
+        if !self.offices.contains_key(office) {
+            c.value(at("office"), office, "offices にない事業所コードです");
+        }
+        Some((e?, m?))
     }
 }

@@ -251,14 +251,21 @@ pub fn validate_report(file_name: &str, r: &ResultReport) -> Result<(), ReportEr
             c.value(path, v, &format!("{what}が空です"));
         }
     }
-    c.month("month", &r.month);
-    c.date("generated_on", &r.generated_on);
+    c.month(|| "month".into(), &r.month);
+    c.date(|| "generated_on".into(), &r.generated_on);
 
     let mut ids = HashMap::new();
     for (i, ch) in r.changes.iter().enumerate() {
-        let at = format!("changes[{i}]");
-        c.unique(&mut ids, &ch.id, format!("{at}.id"), at.clone(), "変更ID");
-        c.date(format!("{at}.effective_date"), &ch.effective_date);
+        let at = |f: &str| format!("changes[{i}].{f}");
+        c.unique(
+            &mut ids,
+            &ch.id,
+            i,
+            || at("id"),
+            |k| format!("changes[{k}]"),
+            "変更ID",
+        );
+        c.date(|| at("effective_date"), &ch.effective_date);
     }
 
     for (i, d) in r.deductions.iter().enumerate() {
@@ -288,11 +295,13 @@ pub fn validate_report(file_name: &str, r: &ResultReport) -> Result<(), ReportEr
 
     let mut offices = HashMap::new();
     for (i, o) in r.offices.iter().enumerate() {
+        let owner = |k| format!("offices[{k}]");
         c.unique(
             &mut offices,
             &o.code,
-            format!("offices[{i}].code"),
-            format!("offices[{i}]"),
+            i,
+            || format!("offices[{i}].code"),
+            owner,
             "事業所コード",
         );
     }
@@ -309,9 +318,9 @@ pub fn validate_report(file_name: &str, r: &ResultReport) -> Result<(), ReportEr
 
     for (i, b) in r.individual_bills.iter().enumerate() {
         let at = format!("individual_bills[{i}]");
-        c.date(format!("{at}.due_date"), &b.due_date);
+        c.date(|| format!("{at}.due_date"), &b.due_date);
         for (j, l) in b.lines.iter().enumerate() {
-            c.month(format!("{at}.lines[{j}].month"), &l.month);
+            c.month(|| format!("{at}.lines[{j}].month"), &l.month);
         }
         let sum: i64 = b.lines.iter().map(|l| l.amount).sum();
         if !b.lines.is_empty() && sum != b.amount {
@@ -324,12 +333,12 @@ pub fn validate_report(file_name: &str, r: &ResultReport) -> Result<(), ReportEr
     }
 
     for (i, t) in r.account_transfers.iter().enumerate() {
-        c.month(format!("account_transfers[{i}].month"), &t.month);
+        c.month(|| format!("account_transfers[{i}].month"), &t.month);
     }
 
     for (i, u) in r.undeducted.iter().enumerate() {
         let at = format!("undeducted[{i}]");
-        c.month(format!("{at}.month"), &u.month);
+        c.month(|| format!("{at}.month"), &u.month);
         if u.amount < 1 {
             c.value(
                 format!("{at}.amount"),
