@@ -29,6 +29,28 @@ pub use hr::HrImport;
 pub use infoone_store;
 pub use report::ReportSummary;
 
+/// The per-user database that the CLI and the desktop use by default:
+/// `$INFOONE_HOME/infoone.db`, else `$XDG_DATA_HOME/infoone/`, else `%APPDATA%\InfoOne\` (Windows),
+/// else `~/Library/Application Support/InfoOne/` (macOS) or `~/.local/share/infoone/`.
+pub fn default_db_path() -> std::path::PathBuf {
+    use std::path::PathBuf;
+    let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let base = var("INFOONE_HOME")
+        .or_else(|| var("XDG_DATA_HOME").map(|d| d.join("infoone")))
+        .or_else(|| var("APPDATA").map(|d| d.join("InfoOne")))
+        .or_else(|| {
+            var("HOME").map(|h| {
+                if cfg!(target_os = "macos") {
+                    h.join("Library/Application Support/InfoOne")
+                } else {
+                    h.join(".local/share/infoone")
+                }
+            })
+        })
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("infoone.db")
+}
+
 /// Which month of which group. `group` may be left out when the database has one group with
 /// that month.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -39,27 +39,8 @@ fn now() -> NaiveDateTime {
     Local::now().naive_local()
 }
 
-/// The per-user data directory's database (CLI.md: `--db` default).
-fn default_db() -> PathBuf {
-    let base = std::env::var_os("INFOONE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("XDG_DATA_HOME").map(|d| PathBuf::from(d).join("infoone")))
-        .or_else(|| std::env::var_os("APPDATA").map(|d| PathBuf::from(d).join("InfoOne")))
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| {
-                if cfg!(target_os = "macos") {
-                    PathBuf::from(h).join("Library/Application Support/InfoOne")
-                } else {
-                    PathBuf::from(h).join(".local/share/infoone")
-                }
-            })
-        })
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("infoone.db")
-}
-
 fn open(db: &Option<PathBuf>) -> Result<Store, AppError> {
-    Ok(Store::open(&db.clone().unwrap_or_else(default_db))?)
+    Ok(Store::open(&db.clone().unwrap_or_else(infoone_app::default_db_path))?)
 }
 
 fn month_ref(group: &Option<String>, month: &str) -> Result<MonthRef, AppError> {
