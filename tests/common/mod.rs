@@ -36,23 +36,25 @@ impl Env {
         self.dir.path().join(name)
     }
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_infoone"))
-            .arg("--db")
-            .arg(self.db())
-            .args(args)
-            .output()
-            .unwrap();
+        run_with_db(&self.db(), args)
+    }
+    pub fn ok(&self, args: &[&str]) -> Run {
+        let r = self.run(args);
+        assert!(r.ok, "infoone {args:?} failed: {}{}", r.stderr, r.stdout);
+        r
+    }
+}
+
+/// Run `infoone --db DB ARGS…`.
+pub fn run_with_db(db: &Path, args: &[&str]) -> Run {
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_infoone")).arg("--db").arg(db).args(args).output().unwrap();
         Run {
             ok: out.status.success(),
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
-    }
-    pub fn ok(&self, args: &[&str]) -> Run {
-        let r = self.run(args);
-        assert!(r.ok, "infoone {args:?} failed: {}{}", r.stderr, r.stdout);
-        r
     }
 }
 

@@ -222,8 +222,20 @@ fn run(cli: Cli) -> Result<(), AppError> {
             month,
             out,
         } => {
-            let _ = (members, offices, seed, month, out);
-            return Err(AppError::new(ErrorCode::Internal, "sample: not yet"));
+            let spec = infoone_sample::SampleSpec::new(members, offices, seed)
+                .with_month_text(&month)
+                .and_then(|spec| spec.check().map(|()| spec))
+                .map_err(AppError::bad_input)?;
+            let sample = infoone_sample::generate(&spec);
+            infoone_sample::write_all(&sample, &out)
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
+            println!(
+                "サンプルを書き出しました: {}（{}人、{}事業所、{}）bill-package.json, hr.xlsx, hr.csv, deductions.csv",
+                out.display(),
+                members,
+                offices,
+                month
+            );
         }
         Cmd::Month(MonthCmd::Load { package }) => {
             let s = infoone_app::load_package(&mut open(db)?, &package, now())?;

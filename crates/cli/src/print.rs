@@ -3,6 +3,24 @@
 use infoone_app::{ChangeView, HrImport};
 use infoone_formats::bill_doc::BillDoc;
 
+/// Columns on a terminal: full-width (East Asian wide) characters take two.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+fn left(s: &str, cols: usize) -> String {
+    format!("{s}{}", " ".repeat(cols.saturating_sub(width(s))))
+}
+
+fn right(s: &str, cols: usize) -> String {
+    format!("{}{s}", " ".repeat(cols.saturating_sub(width(s))))
+}
+
 pub fn yen(n: i64) -> String {
     infoone_domain::money::Yen::new(n).with_thousands()
 }
@@ -32,34 +50,33 @@ pub fn changes(list: &[ChangeView]) {
 
 pub fn office_summary(doc: &BillDoc) {
     let deducted = doc.totals.payable.is_some();
-    println!(
-        "{:<8} {:<14} {:>14} {:>10} {:>8} {:>14}{}",
-        "事業所",
-        "名称",
-        "保険料合計",
-        "集金事務費",
-        "消費税",
-        "請求額",
-        if deducted {
-            format!(" {:>12} {:>14}", "控除不能", "払込額")
-        } else {
-            String::new()
-        }
+    let mut head = format!(
+        "{} {} {} {} {} {}",
+        left("事業所", 8),
+        left("名称", 16),
+        right("保険料合計", 14),
+        right("集金事務費", 12),
+        right("消費税", 10),
+        right("請求額", 14)
     );
+    if deducted {
+        head.push_str(&format!(" {} {}", right("控除不能", 12), right("払込額", 14)));
+    }
+    println!("{head}");
     let row = |code: &str, name: &str, t: &infoone_formats::bill_doc::TotalsDoc| {
-        println!(
-            "{:<8} {:<14} {:>14} {:>10} {:>8} {:>14}{}",
-            code,
-            name,
-            yen(t.premium_total),
-            yen(t.fee),
-            yen(t.fee_tax),
-            yen(t.invoice_amount),
-            match (t.undeducted, t.payable) {
-                (Some(u), Some(p)) => format!(" {:>12} {:>14}", yen(u), yen(p)),
-                _ => String::new(),
-            }
+        let mut line = format!(
+            "{} {} {} {} {} {}",
+            left(code, 8),
+            left(name, 16),
+            right(&yen(t.premium_total), 14),
+            right(&yen(t.fee), 12),
+            right(&yen(t.fee_tax), 10),
+            right(&yen(t.invoice_amount), 14)
         );
+        if let (Some(u), Some(p)) = (t.undeducted, t.payable) {
+            line.push_str(&format!(" {} {}", right(&yen(u), 12), right(&yen(p), 14)));
+        }
+        println!("{line}");
     };
     for o in &doc.offices {
         row(&o.code, &o.name, &o.totals);

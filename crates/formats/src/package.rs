@@ -108,6 +108,27 @@ pub struct Settings {
     /// Consumption tax on the collection fee, in [0, 1).
     #[serde(default = "default_tax_rate", with = "decimal_text")]
     pub tax_rate: Decimal,
+    /// How invoices and letters write dates. Not written when it is the default, so the version
+    /// hash of a package without it is unchanged.
+    #[serde(default, skip_serializing_if = "DateStyle::is_gregorian")]
+    pub date_style: DateStyle,
+}
+
+/// 日付の表記 on invoices and letters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DateStyle {
+    /// 2026年12月25日.
+    #[default]
+    Gregorian,
+    /// 和暦: 令和8年12月25日.
+    Wareki,
+}
+
+impl DateStyle {
+    pub fn is_gregorian(&self) -> bool {
+        *self == DateStyle::Gregorian
+    }
 }
 
 fn default_cutoff_day() -> u32 {
@@ -136,6 +157,7 @@ impl Default for Settings {
             fee_settlement: FeeSettlement::default(),
             undeducted_handling: UndeductedHandling::default(),
             tax_rate: default_tax_rate(),
+            date_style: DateStyle::default(),
         }
     }
 }
@@ -1155,6 +1177,7 @@ static SETTINGS_SHAPE: Shape = Shape {
         ("fee_settlement", L),
         ("undeducted_handling", L),
         ("tax_rate", L),
+        ("date_style", L),
     ],
 };
 static BANK_ACCOUNT_SHAPE: Shape = Shape {
@@ -1230,6 +1253,9 @@ static MEMBER_SHAPE: Shape = Shape {
         ("retired_on", L),
         ("dependents", A(&DEPENDENT_SHAPE)),
         ("bank_account", O(&BANK_ACCOUNT_SHAPE)),
+        ("email", L),
+        ("postal_code", L),
+        ("address", L),
     ],
 };
 static DEPENDENT_SHAPE: Shape = Shape {

@@ -1,0 +1,75 @@
+//! `infoone month-end` on the committed sample data completes the month, and its totals match
+//! `bill show --json` on the database it leaves.
+
+mod common;
+
+use common::{root, Env};
+use serde_json::Value;
+
+fn sample(name: &str) -> String {
+    root().join("sample-data").join(name).display().to_string()
+}
+
+fn totals(v: &Value) -> [i64; 8] {
+    ["premium_total", "fee", "fee_tax", "invoice_amount", "undeducted", "collected_fee", "collected_fee_tax", "payable"]
+        .map(|k| v[k].as_i64().unwrap_or_else(|| panic!("{k} missing in {v}")))
+}
+
+#[test]
+fn month_end_on_the_sample_data_matches_bill_show() {
+    let env = Env::new();
+    let out = env.path("out");
+    let out_s = out.display().to_string();
+    let args = [
+        "month-end", "--package", &sample("bill-package.json"), "--hr", &sample("hr.xlsx"), "--deductions",
+        &sample("deductions.csv"), "--out", &out_s, "--json",
+    ];
+    let doc = env.ok(&args).json();
+    assert_eq!(doc["state"], "deducted");
+    assert_eq!(doc["revision"], 1);
+    let offices = doc["offices"].as_array().unwrap();
+    assert_eq!(offices.len(), 12);
+
+    // Σ offices = group totals, Σ lines = office premium_total, for every amount.
+    let mut sum = [0i64; 8];
+    for o in offices {
+        let t = totals(o);
+        for (s, x) in sum.iter_mut().zip(t) {
+            *s += x;
+        }
+        let lines: i64 = o["lines"].as_array().unwrap().iter().map(|l| l["amount"].as_i64().unwrap()).sum();
+        assert_eq!(lines, t[0], "office {}", o["code"]);
+        // offset: invoice = premium_total − fee − fee_tax; payable = collected − collected fee and tax.
+        assert_eq!(t[3], t[0] - t[1] - t[2]);
+        assert_eq!(t[7], t[0] - t[4] - t[5] - t[6]);
+    }
+    assert_eq!(sum, totals(&doc["totals"]));
+    assert!(doc["totals"]["undeducted"].as_i64().unwrap() > 0, "the sample has 控除不能");
+
+    // The database month-end worked in shows the same bill.
+    let shown = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
+    assert_eq!(shown, doc);
+
+    // The report is written and agrees.
+    let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["totals"]["payable"], doc["totals"]["payable"]);
+    assert_eq!(report["totals"]["premium_total"], doc["totals"]["premium_total"]);
+
+    // The human summary prints every office and the total line (a fresh database: the month is
+    // already worked in the first one, and month-end refuses to load it again).
+    let text = Env::new().ok(&args[..args.len() - 1]).stdout;
+    assert!(text.contains("O012") && text.contains("合計"), "{text}");
+}
+
+#[test]
+fn sample_is_deterministic_and_matches_the_committed_data() {
+    let env = Env::new();
+    let dir = env.path("s");
+    let dir_s = dir.display().to_string();
+    env.ok(&["sample", "--members", "2000", "--offices", "12", "--seed", "1", "--out", &dir_s]);
+    for f in ["bill-package.json", "hr.csv", "deductions.csv"] {
+        let ours = std::fs::read(dir.join(f)).unwrap();
+        let committed = std::fs::read(sample(f)).unwrap();
+        assert!(ours == committed, "sample-data/{f} is not what `infoone sample --seed 1` makes; regenerate it");
+    }
+}
