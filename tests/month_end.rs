@@ -11,8 +11,17 @@ fn sample(name: &str) -> String {
 }
 
 fn totals(v: &Value) -> [i64; 8] {
-    ["premium_total", "fee", "fee_tax", "invoice_amount", "undeducted", "collected_fee", "collected_fee_tax", "payable"]
-        .map(|k| v[k].as_i64().unwrap_or_else(|| panic!("{k} missing in {v}")))
+    [
+        "premium_total",
+        "fee",
+        "fee_tax",
+        "invoice_amount",
+        "undeducted",
+        "collected_fee",
+        "collected_fee_tax",
+        "payable",
+    ]
+    .map(|k| v[k].as_i64().unwrap_or_else(|| panic!("{k} missing in {v}")))
 }
 
 #[test]
@@ -21,8 +30,16 @@ fn month_end_on_the_sample_data_matches_bill_show() {
     let out = env.path("out");
     let out_s = out.display().to_string();
     let args = [
-        "month-end", "--package", &sample("bill-package.json"), "--hr", &sample("hr.xlsx"), "--deductions",
-        &sample("deductions.csv"), "--out", &out_s, "--json",
+        "month-end",
+        "--package",
+        &sample("bill-package.json"),
+        "--hr",
+        &sample("hr.xlsx"),
+        "--deductions",
+        &sample("deductions.csv"),
+        "--out",
+        &out_s,
+        "--json",
     ];
     let doc = env.ok(&args).json();
     assert_eq!(doc["state"], "deducted");
@@ -37,14 +54,22 @@ fn month_end_on_the_sample_data_matches_bill_show() {
         for (s, x) in sum.iter_mut().zip(t) {
             *s += x;
         }
-        let lines: i64 = o["lines"].as_array().unwrap().iter().map(|l| l["amount"].as_i64().unwrap()).sum();
+        let lines: i64 = o["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["amount"].as_i64().unwrap())
+            .sum();
         assert_eq!(lines, t[0], "office {}", o["code"]);
         // offset: invoice = premium_total − fee − fee_tax; payable = collected − collected fee and tax.
         assert_eq!(t[3], t[0] - t[1] - t[2]);
         assert_eq!(t[7], t[0] - t[4] - t[5] - t[6]);
     }
     assert_eq!(sum, totals(&doc["totals"]));
-    assert!(doc["totals"]["undeducted"].as_i64().unwrap() > 0, "the sample has 控除不能");
+    assert!(
+        doc["totals"]["undeducted"].as_i64().unwrap() > 0,
+        "the sample has 控除不能"
+    );
 
     // The database month-end worked in shows the same bill.
     let shown = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
@@ -66,10 +91,23 @@ fn sample_is_deterministic_and_matches_the_committed_data() {
     let env = Env::new();
     let dir = env.path("s");
     let dir_s = dir.display().to_string();
-    env.ok(&["sample", "--members", "2000", "--offices", "12", "--seed", "1", "--out", &dir_s]);
+    env.ok(&[
+        "sample",
+        "--members",
+        "2000",
+        "--offices",
+        "12",
+        "--seed",
+        "1",
+        "--out",
+        &dir_s,
+    ]);
     for f in ["bill-package.json", "hr.csv", "deductions.csv"] {
         let ours = std::fs::read(dir.join(f)).unwrap();
         let committed = std::fs::read(sample(f)).unwrap();
-        assert!(ours == committed, "sample-data/{f} is not what `infoone sample --seed 1` makes; regenerate it");
+        assert!(
+            ours == committed,
+            "sample-data/{f} is not what `infoone sample --seed 1` makes; regenerate it"
+        );
     }
 }

@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*" >&2; }
 
 # Debian packages the tests use as independent readers and real services.
-APT_PACKAGES=(poppler-utils python3-openpyxl dbus gnome-keyring dbus-x11 libsecret-1-0)
+APT_PACKAGES=(poppler-utils python3-openpyxl python3-venv dbus gnome-keyring dbus-x11
+    libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev build-essential pkg-config)
 
 apt_install() {
     local missing=()
@@ -33,3 +34,14 @@ apt_install "${APT_PACKAGES[@]}"
 
 log "cargo test (every crate but the desktop shell)"
 cargo test --locked
+
+log "keyring: the client's token in a real Secret Service (dbus-run-session + gnome-keyring)"
+bash tests/keyring-session.sh --locked
+
+log "schemathesis against the insurer API's OpenAPI document, over real TLS"
+bash tests/schemathesis.sh
+
+log "desktop shell: ui build and cargo check (WebKitGTK)"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
+cargo check --locked -p infoone-desktop
+cargo test --locked -p infoone-desktop

@@ -47,9 +47,7 @@ fn loaded() -> Env {
 #[test]
 fn december_without_the_web_application() {
     let env = loaded();
-    let bill = env
-        .ok(&["bill", "show", "--month", "2026-12", "--json"])
-        .json();
+    let bill = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
     assert_eq!(bill["group"], "G0001");
     assert_eq!(bill["month"], "2026-12");
     let offices = bill["offices"].as_array().unwrap();
@@ -72,10 +70,7 @@ fn december_without_the_web_application() {
     assert_eq!(totals(&offices[0]), (s("O001"), 7881, 205, 20, 7656));
     // O002: floor(198.4 × 20 × 0.95) = floor(3769.6) = 3769; fee floor(113.07) = 113;
     // tax floor(11.3) = 11; 3769 − 124 = 3645.
-    assert_eq!(
-        lines(&offices[1]),
-        vec![(s("regular"), s("E0005"), s("2026-12"), 3769)]
-    );
+    assert_eq!(lines(&offices[1]), vec![(s("regular"), s("E0005"), s("2026-12"), 3769)]);
     assert_eq!(totals(&offices[1]), (s("O002"), 3769, 113, 11, 3645));
     // Group: 7881 + 3769 = 11650; 205 + 113 = 318; 20 + 11 = 31; 7656 + 3645 = 11301.
     let t = &bill["totals"];
@@ -100,9 +95,7 @@ fn december_without_the_web_application() {
 #[test]
 fn december_with_the_web_application_accepted() {
     let env = loaded();
-    let list = env
-        .ok(&["changes", "list", "--month", "2026-12", "--json"])
-        .json();
+    let list = env.ok(&["changes", "list", "--month", "2026-12", "--json"]).json();
     let web: Vec<&Value> = list
         .as_array()
         .unwrap()
@@ -113,9 +106,7 @@ fn december_with_the_web_application_accepted() {
     assert_eq!(web[0]["status"], "proposed");
     let id = web[0]["id"].as_i64().unwrap().to_string();
     env.ok(&["changes", "accept", &id, "--month", "2026-12"]);
-    let bill = env
-        .ok(&["bill", "show", "--month", "2026-12", "--json"])
-        .json();
+    let bill = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
     let offices = bill["offices"].as_array().unwrap();
     assert_eq!(totals(&offices[0]), (s("O001"), 7881, 205, 20, 7656));
     // W0001 applied 2026-11-18 ≤ cutoff 20 → starts 2026-12. 000201, M, completed years 64:
@@ -163,9 +154,7 @@ fn an_application_after_the_cutoff_starts_in_january() {
         "--json",
     ]);
     assert_eq!(r.json()["change"]["applied_on"], "2026-11-21");
-    let bill = env
-        .ok(&["bill", "show", "--month", "2026-12", "--json"])
-        .json();
+    let bill = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
     let offices = bill["offices"].as_array().unwrap();
     assert_eq!(totals(&offices[1]), (s("O002"), 3769, 113, 11, 3645));
     assert_eq!(bill["totals"]["premium_total"].as_i64(), Some(11650));

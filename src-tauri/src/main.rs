@@ -54,9 +54,7 @@ mod tests {
     #[test]
     fn a_month_not_loaded_is_not_found() {
         let dir = tempfile::tempdir().ok();
-        let db = dir
-            .as_ref()
-            .map(|d| d.path().join("t.db").display().to_string());
+        let db = dir.as_ref().map(|d| d.path().join("t.db").display().to_string());
         let e = run("2026-12", db).err().map(|e| e.code);
         assert_eq!(e, Some(ErrorCode::NotFound));
     }

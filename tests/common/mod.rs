@@ -14,8 +14,7 @@ pub struct Run {
 impl Run {
     pub fn json(&self) -> serde_json::Value {
         assert!(self.ok, "command failed: {}", self.stderr);
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.stdout))
     }
 }
 
@@ -48,7 +47,12 @@ impl Env {
 /// Run `infoone --db DB ARGS…`.
 pub fn run_with_db(db: &Path, args: &[&str]) -> Run {
     {
-        let out = Command::new(env!("CARGO_BIN_EXE_infoone")).arg("--db").arg(db).args(args).output().unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_infoone"))
+            .arg("--db")
+            .arg(db)
+            .args(args)
+            .output()
+            .unwrap();
         Run {
             ok: out.status.success(),
             code: out.status.code(),

@@ -61,7 +61,9 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
         let msg = e.to_string();
         if msg.contains("reopen it first") {
-            return AppError::wrong_state("この月は請求確定済みです。変更するには先に「month reopen」で確定を解除してください");
+            return AppError::wrong_state(
+                "この月は請求確定済みです。変更するには先に「month reopen」で確定を解除してください",
+            );
         }
         if msg.contains("transition not allowed") {
             return AppError::wrong_state("この月の状態ではその操作はできません");

@@ -32,19 +32,12 @@ pub struct HrImport {
     pub unknown_columns: Vec<String>,
 }
 
-pub fn import_hr(
-    store: &mut Store,
-    at: &MonthRef,
-    file: &Path,
-    now: NaiveDateTime,
-) -> Result<HrImport> {
-    let name = file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let bytes = std::fs::read(file).map_err(|e| {
-        AppError::not_found(format!("{}: ファイルを読めません（{e}）", file.display()))
-    })?;
+pub fn import_hr(store: &mut Store, at: &MonthRef, file: &Path, now: NaiveDateTime) -> Result<HrImport> {
+    let name = file
+        .file_name()
+        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let bytes = std::fs::read(file)
+        .map_err(|e| AppError::not_found(format!("{}: ファイルを読めません（{e}）", file.display())))?;
     let snapshot = read_hr_bytes(&name, &bytes)?;
     let stamp = stamp(now);
     store.transaction(|tx| {
@@ -65,9 +58,7 @@ fn note(
     at: &str,
     existing: &mut HashSet<String>,
 ) -> Result<bool> {
-    let payload =
-        serde_json::json!({"kind": "note", "code": code.code, "employee_no": employee_no})
-            .to_string();
+    let payload = serde_json::json!({"kind": "note", "code": code.code, "employee_no": employee_no}).to_string();
     if !existing.insert(payload.clone()) {
         return Ok(false);
     }
@@ -109,10 +100,7 @@ fn row_changes(m: &Member, r: &HrRow, month_start: chrono::NaiveDate) -> Vec<Cha
         }
         return out;
     }
-    let latest = m
-        .transfers
-        .last()
-        .map_or(m.office.as_str(), |(_, o)| o.as_str());
+    let latest = m.transfers.last().map_or(m.office.as_str(), |(_, o)| o.as_str());
     if r.office_code != latest {
         out.push(Change::Transfer {
             employee_no: m.employee_no.clone(),
@@ -130,12 +118,7 @@ fn row_changes(m: &Member, r: &HrRow, month_start: chrono::NaiveDate) -> Vec<Cha
     let email = differs(&m.email, &r.email);
     let postal_code = differs(&m.postal_code, &r.postal_code);
     let address = differs(&m.address, &r.address);
-    if name.is_some()
-        || name_kana.is_some()
-        || email.is_some()
-        || postal_code.is_some()
-        || address.is_some()
-    {
+    if name.is_some() || name_kana.is_some() || email.is_some() || postal_code.is_some() || address.is_some() {
         out.push(Change::Update {
             employee_no: m.employee_no.clone(),
             name,
@@ -154,13 +137,7 @@ fn row_changes(m: &Member, r: &HrRow, month_start: chrono::NaiveDate) -> Vec<Cha
     out
 }
 
-fn compare(
-    tx: &Tx<'_>,
-    row: &MonthRow,
-    file: &str,
-    snap: &HrSnapshot,
-    at: &str,
-) -> Result<HrImport> {
+fn compare(tx: &Tx<'_>, row: &MonthRow, file: &str, snap: &HrSnapshot, at: &str) -> Result<HrImport> {
     let (_, ledger) = current_ledger(tx, row)?;
     // An unknown office refuses the whole file (nothing is proposed).
     let known: Vec<&str> = ledger.offices.keys().map(String::as_str).collect();
@@ -174,7 +151,10 @@ fn compare(
         .iter()
         .filter(|r| !ledger.offices.contains_key(&r.office_code))
         .map(|r| {
-            Problem::new(UNKNOWN_OFFICE, format!("請求パッケージにない事業所コードです（登録済み: {known}）"))
+            Problem::new(
+                UNKNOWN_OFFICE,
+                format!("請求パッケージにない事業所コードです（登録済み: {known}）"),
+            )
             .at_row(r.row)
             .in_column("事業所コード")
             .with_value(&r.office_code)
@@ -200,10 +180,7 @@ fn compare(
                         row,
                         finding::LEAVE_NOTE,
                         &r.employee_no,
-                        format!(
-                            "休職: {}（{}）控除できない可能性があります",
-                            r.employee_no, r.name
-                        ),
+                        format!("休職: {}（{}）控除できない可能性があります", r.employee_no, r.name),
                         file,
                         at,
                         &mut existing,
@@ -254,11 +231,7 @@ fn compare(
                     entity: Some(c.kind()),
                     key: Some(&r.employee_no),
                     source: Some(file),
-                    detail: Some(&format!(
-                        "{}行目 {}",
-                        r.row,
-                        serde_json::Value::Object(original)
-                    )),
+                    detail: Some(&format!("{}行目 {}", r.row, serde_json::Value::Object(original))),
                     ..Audit::default()
                 })?;
             }
@@ -296,20 +269,16 @@ fn compare(
         month: Some(row.month),
         action: "hr.import",
         source: Some(file),
-        detail: Some(&format!(
-            "rows={} proposed={proposed} notes={notes}",
-            snap.rows.len()
-        )),
+        detail: Some(&format!("rows={} proposed={proposed} notes={notes}", snap.rows.len())),
         ..Audit::default()
     })?;
     if row.state == infoone_store::MonthState::Loaded {
         tx.set_state(row.id, infoone_store::MonthState::Adjusting)?;
     }
+    crate::keep_ledger(tx, row, ledger)?;
     Ok(HrImport {
         file: file.to_string(),
-        encoding: snap
-            .encoding
-            .map_or("xlsx".to_string(), |e| e.label().to_string()),
+        encoding: snap.encoding.map_or("xlsx".to_string(), |e| e.label().to_string()),
         rows: snap.rows.len(),
         proposed,
         notes,

@@ -6,9 +6,11 @@ pub mod error;
 pub mod export;
 mod hr;
 mod report;
+pub mod submit;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
 use infoone_domain::bill::{self, Bill};
@@ -23,6 +25,7 @@ use infoone_formats::ledger::{enrollment_json, member_json};
 use infoone_formats::package::{self, BillPackage};
 use infoone_store::{Audit, ChangeRow, ChangeStatus, MonthRow, MonthState, NewChange, Store, Tx};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 pub use error::{AppError, ErrorCode, Result};
 pub use hr::HrImport;
@@ -84,7 +87,10 @@ pub(crate) fn find_month(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthRow> {
         _ => Err(AppError::bad_input(format!(
             "{}の請求データが複数の団体にあります（{}）。--group で団体コードを指定してください",
             at.month,
-            rows.iter().map(|r| r.group_code.as_str()).collect::<Vec<_>>().join("、")
+            rows.iter()
+                .map(|r| r.group_code.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
         ))),
     }
 }
@@ -103,11 +109,76 @@ fn unreachable_row(month: YearMonth) -> MonthRow {
     }
 }
 
+/// The last package parsed in this process, by database file, month and load time (a reload
+/// changes the load time), so a 750 MB package is parsed once per process, not once per step.
+static PACKAGE_CACHE: Mutex<Option<(String, Arc<BillPackage>)>> = Mutex::new(None);
+
+fn package_key(tx: &Tx<'_>, row: &MonthRow) -> Option<String> {
+    let path = tx.db_path().filter(|p| !p.is_empty())?;
+    Some(format!(
+        "{path}\n{}\n{}\n{}",
+        row.id, row.loaded_at, row.package_version
+    ))
+}
+
 /// The month's package as stored.
-pub(crate) fn stored_package(tx: &Tx<'_>, row: &MonthRow) -> Result<BillPackage> {
+pub(crate) fn stored_package(tx: &Tx<'_>, row: &MonthRow) -> Result<Arc<BillPackage>> {
+    let key = package_key(tx, row);
+    if let (Some(key), Some((cached, pkg))) = (&key, PACKAGE_CACHE.lock().ok().and_then(|c| c.clone())) {
+        if *key == cached {
+            return Ok(pkg);
+        }
+    }
     let bytes = tx.package(row.id)?;
-    package::parse_package(&row.package_file, &bytes)
-        .map_err(|e| AppError::bad_input(e.to_string()))
+    let pkg =
+        Arc::new(package::parse_package(&row.package_file, &bytes).map_err(|e| AppError::bad_input(e.to_string()))?);
+    if let Some(key) = key {
+        remember_package(key, &pkg);
+    }
+    Ok(pkg)
+}
+
+fn remember_package(key: String, pkg: &Arc<BillPackage>) {
+    if let Ok(mut c) = PACKAGE_CACHE.lock() {
+        *c = Some((key, Arc::clone(pkg)));
+    }
+}
+
+/// The last month ledger a use case worked with in this process, by a key of everything it was
+/// built from: the database file, the month, its package version, the accepted changes in replay
+/// order and the earlier months it took billed amounts from. A long-lived process (the desktop,
+/// `month-end`) so parses and replays a 300,000-member month once, not in every step.
+static LEDGER_CACHE: Mutex<Option<([u8; 32], Ledger)>> = Mutex::new(None);
+
+fn ledger_key(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<[u8; 32]>> {
+    let Some(path) = tx.db_path().filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let mut h = Sha256::new();
+    h.update(format!(
+        "{path}\0{}\0{}\0{}\0",
+        row.id, row.loaded_at, row.package_version
+    ));
+    for c in tx.accepted_changes(row.id)? {
+        h.update(format!("{}:{:?}:", c.id, c.applied_seq));
+        h.update(c.payload.as_bytes());
+    }
+    for earlier in tx.months_of_group(&row.group_code)? {
+        if earlier.month < row.month && earlier.state >= MonthState::Confirmed {
+            h.update(format!("|{}:{}:{}", earlier.id, earlier.revision, earlier.state));
+        }
+    }
+    Ok(Some(h.finalize().into()))
+}
+
+/// Put a ledger back for the next use case (after a read, or after changes were accepted).
+pub(crate) fn keep_ledger(tx: &Tx<'_>, row: &MonthRow, ledger: Ledger) -> Result<()> {
+    if let Some(key) = ledger_key(tx, row)? {
+        if let Ok(mut c) = LEDGER_CACHE.lock() {
+            *c = Some((key, ledger));
+        }
+    }
+    Ok(())
 }
 
 /// Billed amounts of earlier months this database confirmed (DOMAIN.md §4: "or it is confirmed
@@ -121,8 +192,8 @@ fn locally_confirmed(tx: &Tx<'_>, row: &MonthRow) -> Result<Vec<(YearMonth, Vec<
         let Some(text) = tx.frozen_bill(earlier.id)? else {
             continue;
         };
-        let doc: BillDoc = serde_json::from_str(&text)
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let doc: BillDoc =
+            serde_json::from_str(&text).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         per_month.entry(earlier.month).or_default();
         for o in &doc.offices {
             for l in &o.lines {
@@ -152,18 +223,21 @@ fn locally_confirmed(tx: &Tx<'_>, row: &MonthRow) -> Result<Vec<(YearMonth, Vec<
 }
 
 /// The month's ledger as it stands: the package with the accepted changes replayed in order.
-pub(crate) fn current_ledger(tx: &Tx<'_>, row: &MonthRow) -> Result<(BillPackage, Ledger)> {
+/// Taken from the cache when it holds exactly this state (give it back with [`keep_ledger`]).
+pub(crate) fn current_ledger(tx: &Tx<'_>, row: &MonthRow) -> Result<(Arc<BillPackage>, Ledger)> {
     let pkg = stored_package(tx, row)?;
+    if let Some(key) = ledger_key(tx, row)? {
+        let cached = LEDGER_CACHE.lock().ok().and_then(|mut c| c.take_if(|(k, _)| *k == key));
+        if let Some((_, ledger)) = cached {
+            return Ok((pkg, ledger));
+        }
+    }
     let mut ledger = infoone_formats::ledger::to_ledger(&pkg, &locally_confirmed(tx, row)?);
     for c in tx.accepted_changes(row.id)? {
-        let change = change_json::from_json(&c.payload)
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        change::apply(&mut ledger, &change).map_err(|r| {
-            AppError::refused(format!(
-                "承認済みの変更{}を適用できません: {}",
-                c.id, r.message
-            ))
-        })?;
+        let change =
+            change_json::from_json(&c.payload).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        change::apply(&mut ledger, &change)
+            .map_err(|r| AppError::refused(format!("承認済みの変更{}を適用できません: {}", c.id, r.message)))?;
     }
     Ok((pkg, ledger))
 }
@@ -194,31 +268,30 @@ pub struct LoadSummary {
 /// Load a monthly bill package (`month load`). A month already being worked on is refused unless
 /// nothing has been decided in it yet (then the newer package replaces the older one).
 pub fn load_package(store: &mut Store, file: &Path, now: NaiveDateTime) -> Result<LoadSummary> {
-    let bytes = std::fs::read(file).map_err(|e| {
-        AppError::not_found(format!("{}: ファイルを読めません（{e}）", file.display()))
-    })?;
-    let name = file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let bytes = std::fs::read(file)
+        .map_err(|e| AppError::not_found(format!("{}: ファイルを読めません（{e}）", file.display())))?;
+    let name = file
+        .file_name()
+        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     load_package_bytes(store, &name, &bytes, now)
 }
 
-pub fn load_package_bytes(
-    store: &mut Store,
-    name: &str,
-    bytes: &[u8],
-    now: NaiveDateTime,
-) -> Result<LoadSummary> {
-    let pkg =
-        package::parse_package(name, bytes).map_err(|e| AppError::bad_input(e.to_string()))?;
+pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: NaiveDateTime) -> Result<LoadSummary> {
+    let pkg = package::parse_package(name, bytes).map_err(|e| AppError::bad_input(e.to_string()))?;
     let month: YearMonth = pkg
         .month
         .parse()
         .map_err(|e: infoone_domain::month::BadMonth| AppError::bad_input(e.to_string()))?;
-    let version = package::package_version(bytes);
+    // The version the insurer gave the package (its content hash, the API's ETag); the report
+    // names it. A package without one gets the hash of its bytes.
+    let version = if pkg.version.trim().is_empty() {
+        package::package_version(bytes)
+    } else {
+        pkg.version.clone()
+    };
     let at = stamp(now);
-    store.transaction(|tx| {
+    let mut cache_key = None;
+    let summary = store.transaction(|tx| {
         let existing = tx.month(&pkg.group.code, month)?;
         let replaced = existing.is_some();
         let id = match existing {
@@ -260,6 +333,7 @@ pub fn load_package_bytes(
         })?;
         // Web applications come in as proposed joins.
         let row = tx.month(&pkg.group.code, month)?.ok_or_else(|| AppError::not_found("month"))?;
+        cache_key = package_key(tx, &row);
         let ledger = infoone_formats::ledger::to_ledger(&pkg, &[]);
         let mut existing = existing_payloads(tx, &row)?;
         let mut seq = 0;
@@ -288,7 +362,11 @@ pub fn load_package_bytes(
             applications: pkg.pending_applications.len(),
             replaced,
         })
-    })
+    })?;
+    if let Some(key) = cache_key {
+        remember_package(key, &Arc::new(pkg));
+    }
+    Ok(summary)
 }
 
 pub(crate) fn existing_payloads(tx: &Tx<'_>, row: &MonthRow) -> Result<HashSet<String>> {
@@ -304,26 +382,72 @@ pub fn describe(ledger: &Ledger, c: &Change) -> String {
             .map_or(String::new(), |m| format!("（{}）", m.name))
     };
     match c {
-        Change::Join { employee_no, insured, product, plan, units, applied_on, application, .. } => format!(
+        Change::Join {
+            employee_no,
+            insured,
+            product,
+            plan,
+            units,
+            applied_on,
+            application,
+            ..
+        } => format!(
             "加入: {employee_no}{} {product} プラン{plan} {units}口 被保険者{insured} 申込日{applied_on}{}",
             name(employee_no),
-            application.as_ref().map_or(String::new(), |a| format!("（Web申込{a}）"))
+            application
+                .as_ref()
+                .map_or(String::new(), |a| format!("（Web申込{a}）"))
         ),
-        Change::Withdrawal { enrollment, date, option } => {
+        Change::Withdrawal {
+            enrollment,
+            date,
+            option,
+        } => {
             format!("脱退: 加入{enrollment} {date} 選択{}", option.code())
         }
-        Change::Retirement { employee_no, date, option } => {
-            format!("退職: {employee_no}{} 退職日{date} 選択{}", name(employee_no), option.code())
+        Change::Retirement {
+            employee_no,
+            date,
+            option,
+        } => {
+            format!(
+                "退職: {employee_no}{} 退職日{date} 選択{}",
+                name(employee_no),
+                option.code()
+            )
         }
-        Change::Transfer { employee_no, office, date } => {
+        Change::Transfer {
+            employee_no,
+            office,
+            date,
+        } => {
             format!("事業所異動: {employee_no}{} → {office} 異動日{date}", name(employee_no))
         }
-        Change::PlanChange { enrollment, plan, units, date, .. } => {
+        Change::PlanChange {
+            enrollment,
+            plan,
+            units,
+            date,
+            ..
+        } => {
             format!("プラン変更: 加入{enrollment} → プラン{plan} {units}口 {date}")
         }
-        Change::Update { employee_no, name: n, name_kana, email, postal_code, address } => {
+        Change::Update {
+            employee_no,
+            name: n,
+            name_kana,
+            email,
+            postal_code,
+            address,
+        } => {
             let mut parts = Vec::new();
-            for (label, v) in [("氏名", n), ("カナ", name_kana), ("メール", email), ("郵便番号", postal_code), ("住所", address)] {
+            for (label, v) in [
+                ("氏名", n),
+                ("カナ", name_kana),
+                ("メール", email),
+                ("郵便番号", postal_code),
+                ("住所", address),
+            ] {
                 if let Some(v) = v {
                     parts.push(format!("{label}→{v}"));
                 }
@@ -331,7 +455,9 @@ pub fn describe(ledger: &Ledger, c: &Change) -> String {
             format!("変更: {employee_no}{} {}", name(employee_no), parts.join(" "))
         }
         Change::Hire { member } => format!("入社: {} {} 事業所{}", member.employee_no, member.name, member.office),
-        Change::Status { employee_no, status } => format!("在籍区分: {employee_no}{} → {}", name(employee_no), status.label()),
+        Change::Status { employee_no, status } => {
+            format!("在籍区分: {employee_no}{} → {}", name(employee_no), status.label())
+        }
         Change::BankTransferSwitch { employee_no, .. } => format!("口座振替切替: {employee_no}{}", name(employee_no)),
     }
 }
@@ -431,22 +557,16 @@ fn require_open(row: &MonthRow) -> Result<()> {
     }
 }
 
-fn select<'a>(
-    changes: &'a [ChangeRow],
-    sel: &Selection,
-    wanted: ChangeStatus,
-) -> Result<Vec<&'a ChangeRow>> {
+fn select<'a>(changes: &'a [ChangeRow], sel: &Selection, wanted: ChangeStatus) -> Result<Vec<&'a ChangeRow>> {
     match sel {
-        Selection::All => Ok(changes
-            .iter()
-            .filter(|c| c.status == ChangeStatus::Proposed)
-            .collect()),
+        Selection::All => Ok(changes.iter().filter(|c| c.status == ChangeStatus::Proposed).collect()),
         Selection::Ids(ids) => ids
             .iter()
             .map(|id| {
-                let c = changes.iter().find(|c| c.id == *id).ok_or_else(|| {
-                    AppError::not_found(format!("変更ID {id} はこの月にありません"))
-                })?;
+                let c = changes
+                    .iter()
+                    .find(|c| c.id == *id)
+                    .ok_or_else(|| AppError::not_found(format!("変更ID {id} はこの月にありません")))?;
                 let ok = match wanted {
                     ChangeStatus::Accepted => matches!(c.status, ChangeStatus::Proposed | ChangeStatus::Rejected),
                     _ => matches!(c.status, ChangeStatus::Proposed | ChangeStatus::Accepted),
@@ -518,12 +638,7 @@ fn audit_touched(
 
 /// Accept changes (`changes accept`). Atomic: when any change is refused, nothing is accepted and
 /// the error names the change and why.
-pub fn accept(
-    store: &mut Store,
-    at: &MonthRef,
-    sel: &Selection,
-    now: NaiveDateTime,
-) -> Result<DecisionSummary> {
+pub fn accept(store: &mut Store, at: &MonthRef, sel: &Selection, now: NaiveDateTime) -> Result<DecisionSummary> {
     let stamp = stamp(now);
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
@@ -532,8 +647,8 @@ pub fn accept(
         let changes = tx.changes(row.id)?;
         let chosen = select(&changes, sel, ChangeStatus::Accepted)?;
         for c in &chosen {
-            let change = change_json::from_json(&c.payload)
-                .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+            let change =
+                change_json::from_json(&c.payload).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
             let touched = change::apply(&mut ledger, &change).map_err(|r| {
                 AppError::refused(format!(
                     "変更ID {}（{}）は承認できません: {} {}。何も承認していません",
@@ -554,6 +669,7 @@ pub fn accept(
                 ..Audit::default()
             })?;
         }
+        keep_ledger(tx, &row, ledger)?;
         if row.state == MonthState::Loaded && !chosen.is_empty() {
             tx.set_state(row.id, MonthState::Adjusting)?;
         }
@@ -566,12 +682,7 @@ pub fn accept(
 
 /// Reject changes (`changes reject`); an accepted one is taken back, provided the accepted
 /// changes after it still apply.
-pub fn reject(
-    store: &mut Store,
-    at: &MonthRef,
-    sel: &Selection,
-    now: NaiveDateTime,
-) -> Result<DecisionSummary> {
+pub fn reject(store: &mut Store, at: &MonthRef, sel: &Selection, now: NaiveDateTime) -> Result<DecisionSummary> {
     let stamp = stamp(now);
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
@@ -618,17 +729,17 @@ pub fn add_change(
         let n = tx.changes(row.id)?.len() + 1;
         let new_id = format!("N{}-M{n:04}", row.month.to_string().replace('-', ""));
         match &mut c {
-            Change::Join { enrollment_id, .. } if enrollment_id.is_empty() => {
-                *enrollment_id = new_id
-            }
-            Change::PlanChange {
-                new_enrollment_id, ..
-            } if new_enrollment_id.is_empty() => *new_enrollment_id = new_id,
+            Change::Join { enrollment_id, .. } if enrollment_id.is_empty() => *enrollment_id = new_id,
+            Change::PlanChange { new_enrollment_id, .. } if new_enrollment_id.is_empty() => *new_enrollment_id = new_id,
             _ => {}
         }
+        // The account for the Zengin request: codes in the zengin-code data set, 7 digits, kana.
+        if let Change::BankTransferSwitch { account, .. } = &mut c {
+            infoone_formats::zengin::normalize_account(account).map_err(AppError::bad_input)?;
+        }
         // Check it applies now, so a clerk hears about a refusal when entering it.
-        let touched = change::apply(&mut ledger, &c)
-            .map_err(|r| AppError::refused(format!("{} {}", r.code.code, r.message)))?;
+        let touched =
+            change::apply(&mut ledger, &c).map_err(|r| AppError::refused(format!("{} {}", r.code.code, r.message)))?;
         let payload = change_json::to_json(&c);
         let employee = c.employee_no(&ledger).map(str::to_string);
         let id = tx.insert_change(
@@ -676,22 +787,18 @@ pub fn add_change(
 
 pub(crate) fn outcome_doc(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<OutcomeDoc>> {
     match tx.deductions(row.id)? {
-        Some(text) => {
-            Ok(Some(serde_json::from_str(&text).map_err(|e| {
-                AppError::new(ErrorCode::Internal, e.to_string())
-            })?))
-        }
+        Some(text) => Ok(Some(
+            serde_json::from_str(&text).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        )),
         None => Ok(None),
     }
 }
 
 pub(crate) fn frozen(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<BillDoc>> {
     match tx.frozen_bill(row.id)? {
-        Some(text) => {
-            Ok(Some(serde_json::from_str(&text).map_err(|e| {
-                AppError::new(ErrorCode::Internal, e.to_string())
-            })?))
-        }
+        Some(text) => Ok(Some(
+            serde_json::from_str(&text).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
+        )),
         None => Ok(None),
     }
 }
@@ -715,6 +822,7 @@ fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
     }
     let (pkg, ledger) = current_ledger(tx, row)?;
     let bill = bill::compute(&ledger);
+    keep_ledger(tx, row, ledger)?;
     let doc = bill_doc::from_bill(&bill, row.state.code(), row.revision, &office_names(&pkg));
     Ok(doc)
 }
@@ -727,8 +835,13 @@ pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<B
         require_open(&row)?;
         let (pkg, ledger) = current_ledger(tx, &row)?;
         let bill = bill::compute(&ledger);
+        keep_ledger(tx, &row, ledger)?;
         refuse_errors(&bill)?;
-        let pending = tx.changes(row.id)?.iter().filter(|c| c.status == ChangeStatus::Proposed).count();
+        let pending = tx
+            .changes(row.id)?
+            .iter()
+            .filter(|c| c.status == ChangeStatus::Proposed)
+            .count();
         let mut doc = bill_doc::from_bill(&bill, "confirmed", row.revision + 1, &office_names(&pkg));
         let text = serde_json::to_string(&doc).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         let revision = tx.confirm(row.id, &text)?;
@@ -766,10 +879,7 @@ fn refuse_errors(bill: &Bill) -> Result<()> {
         errors.len(),
         shown.join("\n"),
         if errors.len() > shown.len() {
-            format!(
-                "\n…ほか{}件（bill show で全件）",
-                errors.len() - shown.len()
-            )
+            format!("\n…ほか{}件（bill show で全件）", errors.len() - shown.len())
         } else {
             String::new()
         }
@@ -781,9 +891,7 @@ fn refuse_errors(bill: &Bill) -> Result<()> {
 pub fn reopen(store: &mut Store, at: &MonthRef, reason: &str, now: NaiveDateTime) -> Result<()> {
     let stamp = stamp(now);
     if reason.trim().is_empty() {
-        return Err(AppError::bad_input(
-            "確定を解除する理由（--reason）を入力してください",
-        ));
+        return Err(AppError::bad_input("確定を解除する理由（--reason）を入力してください"));
     }
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
@@ -922,11 +1030,8 @@ impl OutcomeDoc {
                 .map(|(p, y)| (p.clone(), Yen::new(*y)))
                 .collect(),
         };
-        let offices: BTreeMap<String, deduction::Collection> = self
-            .offices
-            .iter()
-            .map(|(k, c)| (k.clone(), coll(c)))
-            .collect();
+        let offices: BTreeMap<String, deduction::Collection> =
+            self.offices.iter().map(|(k, c)| (k.clone(), coll(c))).collect();
         let mut totals = deduction::Collection::default();
         for c in offices.values() {
             totals.undeducted += c.undeducted;
@@ -962,10 +1067,9 @@ pub fn import_deductions(
     now: NaiveDateTime,
 ) -> Result<DeductionSummary> {
     let reported = infoone_formats::deduction::read_deductions(file)?;
-    let name = file.file_name().map_or_else(
-        || file.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let name = file
+        .file_name()
+        .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
     import_deductions_rows(store, at, &name, &reported, mode, now)
 }
 
@@ -987,40 +1091,35 @@ pub fn import_deductions_rows(
                 row.state.label()
             )));
         }
-        let doc =
-            frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
+        let doc = frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
         let frozen_bill = bill_doc::to_bill(&doc);
         let (_, ledger) = current_ledger(tx, &row)?;
-        let outcome =
-            deduction::apply(&ledger, &frozen_bill, reported, mode).map_err(|problems| {
-                let total = problems.len();
-                let lines: Vec<String> = problems
-                    .iter()
-                    .take(20)
-                    .map(|p| match p.row {
-                        Some(r) => format!(
-                            "{source} {r}行目 社員番号{}: {} ({})",
-                            p.employee_no, p.message, p.code.code
-                        ),
-                        None => format!(
-                            "{source} 社員番号{}: {} ({})",
-                            p.employee_no, p.message, p.code.code
-                        ),
-                    })
-                    .collect();
-                AppError::bad_input(format!(
-                    "控除結果を取り込めません（{total}件）。何も変更していません:\n{}{}",
-                    lines.join("\n"),
-                    if total > lines.len() {
-                        format!("\n…ほか{}件", total - lines.len())
-                    } else {
-                        String::new()
-                    }
-                ))
-            })?;
+        let outcome = deduction::apply(&ledger, &frozen_bill, reported, mode).map_err(|problems| {
+            let total = problems.len();
+            let lines: Vec<String> = problems
+                .iter()
+                .take(20)
+                .map(|p| match p.row {
+                    Some(r) => format!(
+                        "{source} {r}行目 社員番号{}: {} ({})",
+                        p.employee_no, p.message, p.code.code
+                    ),
+                    None => format!("{source} 社員番号{}: {} ({})", p.employee_no, p.message, p.code.code),
+                })
+                .collect();
+            AppError::bad_input(format!(
+                "控除結果を取り込めません（{total}件）。何も変更していません:\n{}{}",
+                lines.join("\n"),
+                if total > lines.len() {
+                    format!("\n…ほか{}件", total - lines.len())
+                } else {
+                    String::new()
+                }
+            ))
+        })?;
+        keep_ledger(tx, &row, ledger)?;
         let stored = OutcomeDoc::from_outcome(&outcome, mode, source);
-        let text = serde_json::to_string(&stored)
-            .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        let text = serde_json::to_string(&stored).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         let before = tx.deductions(row.id)?;
         tx.set_deductions(row.id, &text)?;
         tx.audit(&Audit {
@@ -1038,11 +1137,7 @@ pub fn import_deductions_rows(
         })?;
         Ok(DeductionSummary {
             members: outcome.members.len(),
-            not_in_full: outcome
-                .members
-                .iter()
-                .filter(|m| m.undeducted.is_positive())
-                .count(),
+            not_in_full: outcome.members.iter().filter(|m| m.undeducted.is_positive()).count(),
             undeducted: outcome.totals.undeducted.to_i64(),
             payable: outcome.totals.payable.to_i64(),
             findings: outcome.findings.iter().map(bill_doc::finding_doc).collect(),

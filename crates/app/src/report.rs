@@ -45,12 +45,7 @@ fn kind(k: &str) -> Option<r::ChangeKind> {
 }
 
 /// Build the report of a deducted month and write it to `out` (`report write`).
-pub fn write_report(
-    store: &mut Store,
-    at: &MonthRef,
-    out: &Path,
-    now: NaiveDateTime,
-) -> Result<ReportSummary> {
+pub fn write_report(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime) -> Result<ReportSummary> {
     let stamp = stamp(now);
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
@@ -61,16 +56,13 @@ pub fn write_report(
                 row.state.label()
             )));
         }
-        let bill =
-            frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
-        let outcome =
-            outcome_doc(tx, &row)?.ok_or_else(|| AppError::wrong_state("控除結果がありません"))?;
+        let bill = frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
+        let outcome = outcome_doc(tx, &row)?.ok_or_else(|| AppError::wrong_state("控除結果がありません"))?;
         let changes: Vec<r::ReportChange> = tx
             .accepted_changes(row.id)?
             .iter()
             .filter_map(|c| {
-                let details: serde_json::Value =
-                    serde_json::from_str(&c.payload).unwrap_or_default();
+                let details: serde_json::Value = serde_json::from_str(&c.payload).unwrap_or_default();
                 let effective_date = ["date", "applied_on"]
                     .iter()
                     .find_map(|k| details.get(*k).and_then(|v| v.as_str()))
@@ -192,9 +184,8 @@ pub fn write_report(
         };
         let bytes = r::write_report(&report);
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                AppError::new(ErrorCode::Internal, format!("{}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
         }
         std::fs::write(out, &bytes)
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;

@@ -59,7 +59,11 @@ impl Case {
     }
 
     fn ids(&mut self) -> Vec<i64> {
-        infoone_app::list_changes(&mut self.store, &december()).unwrap().iter().map(|c| c.id).collect()
+        infoone_app::list_changes(&mut self.store, &december())
+            .unwrap()
+            .iter()
+            .map(|c| c.id)
+            .collect()
     }
 
     /// Import a file that must be refused; the database must not change.
@@ -112,7 +116,15 @@ fn a_cp932_file_proposes_transfer_update_retirement_and_hire_once() {
     let t: Vec<(String, i64, i64, i64, i64)> = bill
         .offices
         .iter()
-        .map(|o| (o.code.clone(), o.totals.premium_total, o.totals.fee, o.totals.fee_tax, o.totals.invoice_amount))
+        .map(|o| {
+            (
+                o.code.clone(),
+                o.totals.premium_total,
+                o.totals.fee,
+                o.totals.fee_tax,
+                o.totals.invoice_amount,
+            )
+        })
         .collect();
     assert_eq!(
         t,
@@ -168,9 +180,21 @@ fn refused_files_give_positioned_messages_and_change_nothing() {
             format!("{HEADER}{SAME}000301,田中 次郎,ﾀﾅｶ ｼﾞﾛｳ,平成32年1月1日,男,O001,在籍,,\r\n"),
             "heisei32.csv",
         ),
-        ("duplicate.csv", format!("{HEADER}{SAME}000101,山田 二郎,,1990-01-01,男,O001,在籍,,\r\n"), "duplicate.csv"),
-        ("office.csv", format!("{HEADER}{SAME}000301,田中 次郎,,1990-01-01,男,O999,在籍,,\r\n"), "office.csv"),
-        ("missing.csv", "社員番号,氏名,生年月日,事業所コード\r\n000101,山田 太郎,1980-10-02,O001\r\n".to_string(), "missing.csv"),
+        (
+            "duplicate.csv",
+            format!("{HEADER}{SAME}000101,山田 二郎,,1990-01-01,男,O001,在籍,,\r\n"),
+            "duplicate.csv",
+        ),
+        (
+            "office.csv",
+            format!("{HEADER}{SAME}000301,田中 次郎,,1990-01-01,男,O999,在籍,,\r\n"),
+            "office.csv",
+        ),
+        (
+            "missing.csv",
+            "社員番号,氏名,生年月日,事業所コード\r\n000101,山田 太郎,1980-10-02,O001\r\n".to_string(),
+            "missing.csv",
+        ),
     ];
     let mut messages = Vec::new();
     for (name, text, file) in &cases {

@@ -53,7 +53,10 @@ fn confirm_freezes_and_reopen_makes_a_second_revision() {
     let mut c = Case::new();
     c.confirm_without_w0001();
     let bill = infoone_app::bill(&mut c.store, &dec()).unwrap();
-    assert_eq!((bill.state.as_str(), bill.revision, bill.totals.invoice_amount), ("confirmed", 1, 11301));
+    assert_eq!(
+        (bill.state.as_str(), bill.revision, bill.totals.invoice_amount),
+        ("confirmed", 1, 11301)
+    );
 
     // A confirmed month takes no change until reopened; the refusal changes nothing.
     let before = c.fingerprint();
@@ -83,7 +86,9 @@ fn partial_deduction_gives_undeducted_and_payable_to_the_yen() {
     c.confirm_without_w0001();
     // 000102 has E0003 GTL 942 and E0004 MED 4780 = 5722; 3000 deducted covers GTL 942 in full,
     // then 2058 of MED: 4780 − 2058 = 2722 undeducted.
-    let s = c.deductions("社員番号,控除額,理由\n000102,3000,給与不足\n", Mode::Exceptions).unwrap();
+    let s = c
+        .deductions("社員番号,控除額,理由\n000102,3000,給与不足\n", Mode::Exceptions)
+        .unwrap();
     assert_eq!((s.members, s.not_in_full, s.undeducted), (3, 1, 2722));
     let bill = infoone_app::bill(&mut c.store, &dec()).unwrap();
     assert_eq!(bill.state, "deducted");
@@ -92,7 +97,14 @@ fn partial_deduction_gives_undeducted_and_payable_to_the_yen() {
     // collected_fee = floor(1721 × 0.03 = 51.63) + floor(3438 × 0.025 = 85.95) = 51 + 85 = 136;
     // collected_fee_tax = floor(13.6) = 13; payable = 5159 − 149 = 5010. fee/fee_tax stay 205/20.
     assert_eq!(
-        (o1.fee, o1.fee_tax, o1.undeducted, o1.collected_fee, o1.collected_fee_tax, o1.payable),
+        (
+            o1.fee,
+            o1.fee_tax,
+            o1.undeducted,
+            o1.collected_fee,
+            o1.collected_fee_tax,
+            o1.payable
+        ),
         (205, 20, Some(2722), Some(136), Some(13), Some(5010))
     );
     let o2 = &bill.offices[1].totals;
@@ -100,7 +112,10 @@ fn partial_deduction_gives_undeducted_and_payable_to_the_yen() {
     assert_eq!((o2.undeducted, o2.payable), (Some(0), Some(3645)));
     let t = &bill.totals;
     // 5010 + 3645 = 8655; 136 + 113 = 249; 13 + 11 = 24.
-    assert_eq!((t.undeducted, t.collected_fee, t.collected_fee_tax, t.payable), (Some(2722), Some(249), Some(24), Some(8655)));
+    assert_eq!(
+        (t.undeducted, t.collected_fee, t.collected_fee_tax, t.payable),
+        (Some(2722), Some(249), Some(24), Some(8655))
+    );
 
     let out = c.dir.path().join("report.json");
     let r = infoone_app::write_report(&mut c.store, &dec(), &out, now()).unwrap();
@@ -121,7 +136,9 @@ fn bad_deduction_results_are_refused_with_rows_and_change_nothing() {
     c.confirm_without_w0001();
     let before = c.fingerprint();
     // 000201 was billed 3769: 4000 is above it; 999999 was not billed; full mode needs everyone.
-    let err = c.deductions("社員番号,控除額,理由\n000201,4000,\n999999,0,休職\n", Mode::Full).unwrap_err();
+    let err = c
+        .deductions("社員番号,控除額,理由\n000201,4000,\n999999,0,休職\n", Mode::Full)
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::BadInput);
     assert_eq!(
         err.message,
@@ -140,7 +157,9 @@ fn steps_out_of_order_are_refused() {
     let out = c.dir.path().join("r.json");
     let err = infoone_app::write_report(&mut c.store, &dec(), &out, now()).unwrap_err();
     assert_eq!(err.code, ErrorCode::WrongState);
-    let err = c.deductions("社員番号,控除額\n000101,0\n", Mode::Exceptions).unwrap_err();
+    let err = c
+        .deductions("社員番号,控除額\n000101,0\n", Mode::Exceptions)
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::WrongState);
     let err = infoone_app::reopen(&mut c.store, &dec(), "x", now()).unwrap_err();
     assert_eq!(err.code, ErrorCode::WrongState);

@@ -137,15 +137,9 @@ impl Day {
     fn date_in(self, year: i32) -> Option<NaiveDate> {
         match self {
             Fixed(month, day) => NaiveDate::from_ymd_opt(year, month, day),
-            NthMonday(month, n) => {
-                NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, n)
-            }
-            VernalEquinox => {
-                NaiveDate::from_ymd_opt(year, 3, equinox_day(year, 20_843_100, 20_835_700)?)
-            }
-            AutumnalEquinox => {
-                NaiveDate::from_ymd_opt(year, 9, equinox_day(year, 23_248_800, 23_258_800)?)
-            }
+            NthMonday(month, n) => NaiveDate::from_weekday_of_month_opt(year, month, Weekday::Mon, n),
+            VernalEquinox => NaiveDate::from_ymd_opt(year, 3, equinox_day(year, 20_843_100, 20_835_700)?),
+            AutumnalEquinox => NaiveDate::from_ymd_opt(year, 9, equinox_day(year, 23_248_800, 23_258_800)?),
         }
     }
 }

@@ -12,10 +12,7 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 /// Compares a year's full list with `(month, day, name)` rows.
 fn assert_year(year: i32, expected: &[(u32, u32, &str)]) {
-    let expected: Vec<(NaiveDate, &str)> = expected
-        .iter()
-        .map(|&(m, d, name)| (date(year, m, d), name))
-        .collect();
+    let expected: Vec<(NaiveDate, &str)> = expected.iter().map(|&(m, d, name)| (date(year, m, d), name)).collect();
     assert_eq!(holidays_in_year(year), expected, "holidays of {year}");
 }
 
@@ -256,11 +253,7 @@ fn equinox_days() {
         (2025, 9, 23),
     ];
     for &(y, m, d) in cases {
-        let name = if m == 3 {
-            "春分の日"
-        } else {
-            "秋分の日"
-        };
+        let name = if m == 3 { "春分の日" } else { "秋分の日" };
         assert_eq!(holiday_name(date(y, m, d)), Some(name), "{y}-{m:02}-{d:02}");
     }
 }
@@ -271,10 +264,7 @@ fn outside_supported_range() {
     assert_eq!(holiday_name(date(2100, 1, 1)), None);
     assert!(holidays_in_year(1948).is_empty());
     assert!(holidays_in_year(2100).is_empty());
-    assert_eq!(
-        holidays_in_year(FIRST_YEAR).first(),
-        Some(&(date(1949, 1, 1), "元日"))
-    );
+    assert_eq!(holidays_in_year(FIRST_YEAR).first(), Some(&(date(1949, 1, 1), "元日")));
     assert_eq!(
         holidays_in_year(LAST_YEAR).last(),
         Some(&(date(2099, 11, 23), "勤労感謝の日"))
@@ -298,11 +288,7 @@ fn bank_holidays() {
         ((2027, 3, 23), false),  // Tuesday
     ];
     for &((y, m, d), expected) in cases {
-        assert_eq!(
-            is_bank_holiday(date(y, m, d)),
-            expected,
-            "{y}-{m:02}-{d:02}"
-        );
+        assert_eq!(is_bank_holiday(date(y, m, d)), expected, "{y}-{m:02}-{d:02}");
     }
 }
 
@@ -322,11 +308,7 @@ fn next_and_previous_bank_business_days() {
     ];
     for &((y, m, d), (ny, nm, nd), (py, pm, pd)) in cases {
         let from = date(y, m, d);
-        assert_eq!(
-            next_bank_business_day(from),
-            date(ny, nm, nd),
-            "next after {from}"
-        );
+        assert_eq!(next_bank_business_day(from), date(ny, nm, nd), "next after {from}");
         assert_eq!(
             previous_bank_business_day(from),
             date(py, pm, pd),
@@ -342,11 +324,7 @@ fn whole_range_is_consistent() {
     for year in FIRST_YEAR..=LAST_YEAR {
         let list = holidays_in_year(year);
         assert!(list.windows(2).all(|w| w[0].0 < w[1].0), "{year} sorted");
-        assert!(
-            list.len() >= 9 && list.len() <= 22,
-            "{year}: {} holidays",
-            list.len()
-        );
+        assert!(list.len() >= 9 && list.len() <= 22, "{year}: {} holidays", list.len());
         for &(day, name) in &list {
             if name == "国民の休日" {
                 assert!(day.pred_opt().and_then(holiday_name).is_some(), "{day}");

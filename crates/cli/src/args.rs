@@ -5,11 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
-#[command(
-    name = "infoone",
-    version,
-    about = "InfoOne 団体扱 月次事務（請求・控除・結果報告）"
-)]
+#[command(name = "infoone", version, about = "InfoOne 団体扱 月次事務（請求・控除・結果報告）")]
 pub struct Cli {
     /// ローカルデータベース（既定: ユーザーのデータフォルダの infoone.db）
     #[arg(long, global = true)]
@@ -72,6 +68,39 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// 保険会社APIサーバー（HTTPSのみ、TLS 1.2以上）。データベースは --db で指定。
+    /// 担当者用トークンは環境変数 INFOONE_ADMIN_TOKEN（16文字以上）を起動時に登録、
+    /// なければ初回起動時に作って一度だけ表示する
+    Server {
+        /// 待ち受けアドレス（例: 127.0.0.1:8443）
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        /// サーバー証明書（PEM、中間証明書を含めてよい）
+        #[arg(long, requires = "tls_key", conflicts_with = "dev_tls")]
+        tls_cert: Option<PathBuf>,
+        /// 秘密鍵（PEM）
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// 開発・試用: DIR にローカルCA（ca.pem）と 127.0.0.1/localhost 用の証明書を作る（あれば再利用）
+        #[arg(long, value_name = "DIR", required_unless_present = "tls_cert")]
+        dev_tls: Option<PathBuf>,
+        /// 送信データ（結果報告・請求パッケージ）の上限、MiB
+        #[arg(long, default_value_t = 64)]
+        max_body_mib: usize,
+    },
+    /// 保険会社サーバーにログインする: URLとCA証明書を記録し、APIトークンをOSの資格情報ストア（キーリング）に保存する
+    ///
+    /// トークンは環境変数 INFOONE_TOKEN か標準入力から読む（コマンド引数には書かない）。
+    Login {
+        /// サーバーのURL（https:// のみ）
+        #[arg(long)]
+        server: String,
+        /// 保険会社の独自CAの証明書（PEM）。OSの信頼するCAに加えて信頼する
+        #[arg(long)]
+        ca: Option<PathBuf>,
+    },
+    /// APIトークンをOSの資格情報ストアから削除する
+    Logout,
     /// 監査ログ（新しいものから --limit 件）
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -95,8 +124,17 @@ pub enum HrCmd {
 
 #[derive(Subcommand)]
 pub enum MonthCmd {
-    /// 請求パッケージ（JSON）を読み込む
-    Load { package: PathBuf },
+    /// 請求パッケージ（JSON）を読み込む。--from-server なら保険会社サーバーから取得する
+    Load {
+        #[arg(required_unless_present = "from_server", conflicts_with = "from_server")]
+        package: Option<PathBuf>,
+        /// 保険会社サーバー（infoone login で設定）から --month の請求パッケージを取得する
+        #[arg(long, requires = "month")]
+        from_server: bool,
+        /// 取得する月（--from-server のとき）
+        #[arg(long)]
+        month: Option<String>,
+    },
     /// 月の状態
     Status {
         #[arg(long)]
@@ -317,6 +355,21 @@ pub enum ReportCmd {
         month: String,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// 結果報告を保険会社サーバーへ送る（つながらなければ送信待ちのまま、次にサーバーへ接続したときに送る）
+    Submit {
+        #[arg(long)]
+        month: String,
+        /// 送る結果報告の控え（既定: データベースと同じフォルダの reports/）
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 送信待ち・送信済みの結果報告
+    Outbox {
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -2,6 +2,7 @@
 //! call one use case of `infoone-app`, print the result.
 
 mod args;
+mod online;
 mod print;
 
 use std::path::{Path, PathBuf};
@@ -58,9 +59,7 @@ fn selection(ids: &[i64], all: bool) -> Result<Selection, AppError> {
         (true, true) => Ok(Selection::All),
         (false, false) => Ok(Selection::Ids(ids.to_vec())),
         (true, false) => Err(AppError::bad_input("変更IDと --all は同時に指定できません")),
-        (false, true) => Err(AppError::bad_input(
-            "承認・却下する変更IDか --all を指定してください",
-        )),
+        (false, true) => Err(AppError::bad_input("承認・却下する変更IDか --all を指定してください")),
     }
 }
 
@@ -72,8 +71,7 @@ fn mode(m: ModeArg) -> Mode {
 }
 
 fn date(s: &str) -> Result<NaiveDate, AppError> {
-    infoone_formats::date::parse_date(s)
-        .map_err(|e| AppError::bad_input(format!("日付「{s}」: {e}")))
+    infoone_formats::date::parse_date(s).map_err(|e| AppError::bad_input(format!("日付「{s}」: {e}")))
 }
 
 fn option(s: &str) -> Result<WithdrawalOption, AppError> {
@@ -205,8 +203,7 @@ fn change_of(cmd: &AddCmd) -> Result<Change, AppError> {
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
     println!("{text}");
     Ok(())
 }
@@ -237,32 +234,55 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 month
             );
         }
-        Cmd::Month(MonthCmd::Load { package }) => {
-            let s = infoone_app::load_package(&mut open(db)?, &package, now())?;
+        Cmd::Month(MonthCmd::Load {
+            package,
+            from_server,
+            month,
+        }) => {
+            let s = match (package, from_server, month) {
+                (Some(package), false, _) => infoone_app::load_package(&mut open(db)?, &package, now())?,
+                (None, true, Some(month)) => {
+                    let month = month_ref(group, &month)?.month;
+                    let online = infoone_client::Online::standard();
+                    let r = infoone_client::load_from_server(&mut open(db)?, group.as_deref(), month, &online)?;
+                    online::deliveries(&r.deliveries);
+                    println!("{} から取得しました", r.url);
+                    r.load
+                }
+                _ => {
+                    return Err(AppError::bad_input(
+                        "請求パッケージのファイルか、--from-server --month YYYY-MM を指定してください",
+                    ))
+                }
+            };
             println!(
                 "読み込みました: {} {} 版{}（事業所{}、加入者{}、加入{}、Web申込{}）",
                 s.group, s.month, s.version, s.offices, s.members, s.enrollments, s.applications
             );
         }
-        Cmd::Month(MonthCmd::Status {
+        Cmd::Report(ReportCmd::Submit {
             month,
+            out,
             json: as_json,
-        }) => {
+        }) => online::submit(db, group, &month, out, as_json)?,
+        Cmd::Report(ReportCmd::Outbox { json: as_json }) => {
+            let list = infoone_app::submit::outbox(&mut open(db)?)?;
+            if as_json {
+                json(&list)?;
+            } else {
+                online::outbox(&list);
+            }
+        }
+        Cmd::Login { server, ca } => online::login(db, group, &server, ca.as_deref())?,
+        Cmd::Logout => online::logout(db, group)?,
+        Cmd::Month(MonthCmd::Status { month, json: as_json }) => {
             let s = infoone_app::status(&mut open(db)?, &month_ref(group, &month)?)?;
             if as_json {
                 json(&s)?;
             } else {
                 println!(
                     "{} {}: {}（{}）第{}版 未決定{} 承認{} 却下{} 確認事項{}",
-                    s.group,
-                    s.month,
-                    s.state_label,
-                    s.state,
-                    s.revision,
-                    s.proposed,
-                    s.accepted,
-                    s.rejected,
-                    s.notes
+                    s.group, s.month, s.state_label, s.state, s.revision, s.proposed, s.accepted, s.rejected, s.notes
                 );
             }
         }
@@ -285,18 +305,14 @@ fn run(cli: Cli) -> Result<(), AppError> {
             month,
             json: as_json,
         }) => {
-            let s =
-                infoone_app::import_hr(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
+            let s = infoone_app::import_hr(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
             if as_json {
                 json(&s)?;
             } else {
                 print::hr_import(&s);
             }
         }
-        Cmd::Changes(args::ChangesCmd::List {
-            month,
-            json: as_json,
-        }) => {
+        Cmd::Changes(args::ChangesCmd::List { month, json: as_json }) => {
             let list = infoone_app::list_changes(&mut open(db)?, &month_ref(group, &month)?)?;
             if as_json {
                 json(&list)?;
@@ -347,10 +363,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 );
             }
         }
-        Cmd::Bill(args::BillCmd::Show {
-            month,
-            json: as_json,
-        }) => {
+        Cmd::Bill(args::BillCmd::Show { month, json: as_json }) => {
             let doc = infoone_app::bill(&mut open(db)?, &month_ref(group, &month)?)?;
             if as_json {
                 json(&doc)?;
@@ -358,18 +371,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 print::bill(&doc);
             }
         }
-        Cmd::Deductions(DeductionsCmd::Import {
-            file,
-            month,
-            mode: m,
-        }) => {
-            let s = infoone_app::import_deductions(
-                &mut open(db)?,
-                &month_ref(group, &month)?,
-                &file,
-                mode(m),
-                now(),
-            )?;
+        Cmd::Deductions(DeductionsCmd::Import { file, month, mode: m }) => {
+            let s = infoone_app::import_deductions(&mut open(db)?, &month_ref(group, &month)?, &file, mode(m), now())?;
             println!(
                 "控除結果を取り込みました: {}人（うち全額控除できなかった人 {}人）控除不能 {}円 払込額 {}円",
                 s.members,
@@ -382,8 +385,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             }
         }
         Cmd::Report(ReportCmd::Write { month, out }) => {
-            let s =
-                infoone_app::write_report(&mut open(db)?, &month_ref(group, &month)?, &out, now())?;
+            let s = infoone_app::write_report(&mut open(db)?, &month_ref(group, &month)?, &out, now())?;
             println!(
                 "結果報告を書き出しました: {}（変更{}件、控除結果{}件）",
                 s.file, s.changes, s.deductions
@@ -399,7 +401,10 @@ fn run(cli: Cli) -> Result<(), AppError> {
                     &mut store,
                     &month_ref(group, month)?,
                     out,
-                    &infoone_app::export::MediaOptions { utf8: *utf8, xlsx: *xlsx },
+                    &infoone_app::export::MediaOptions {
+                        utf8: *utf8,
+                        xlsx: *xlsx,
+                    },
                     now(),
                 )?,
                 args::ExportCmd::Zengin { month, out } => {
@@ -419,7 +424,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             print::export(&s);
         }
         Cmd::Zengin(args::ZenginCmd::Result { file, month }) => {
-            let s = infoone_app::export::import_zengin_result(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
+            let s =
+                infoone_app::export::import_zengin_result(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
             print::export(&s);
         }
         Cmd::MonthEnd {
@@ -432,13 +438,31 @@ fn run(cli: Cli) -> Result<(), AppError> {
         } => {
             month_end(db, &package, &hr, &deductions, mode(m), &out, as_json)?;
         }
-        Cmd::Audit {
-            limit,
-            json: as_json,
+        Cmd::Server {
+            listen,
+            tls_cert,
+            tls_key,
+            dev_tls,
+            max_body_mib,
         } => {
-            let rows = open(db)?
-                .read(|tx| tx.audit_log(Some(limit)))
-                .map_err(AppError::from)?;
+            let db = db.clone().ok_or_else(|| {
+                AppError::bad_input("infoone server には --db PATH（サーバーのデータベース）が必要です")
+            })?;
+            let tls = match (tls_cert, tls_key, dev_tls) {
+                (Some(cert), Some(key), _) => infoone_server::TlsSource::Files { cert, key },
+                (_, _, Some(dir)) => infoone_server::TlsSource::Dev { dir },
+                _ => {
+                    return Err(AppError::bad_input(
+                        "--tls-cert と --tls-key、または --dev-tls DIR を指定してください",
+                    ))
+                }
+            };
+            let mut config = infoone_server::Config::new(db, listen, tls);
+            config.limits.max_body_bytes = max_body_mib.saturating_mul(1024 * 1024);
+            infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        }
+        Cmd::Audit { limit, json: as_json } => {
+            let rows = open(db)?.read(|tx| tx.audit_log(Some(limit))).map_err(AppError::from)?;
             if as_json {
                 let v: Vec<serde_json::Value> = rows
                     .iter()
@@ -475,8 +499,7 @@ fn month_end(
     out: &Path,
     as_json: bool,
 ) -> Result<(), AppError> {
-    std::fs::create_dir_all(out)
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
     // Without --db the run uses a scratch database in OUT (replaced on each run), so a demo can be
     // repeated; with --db it works in that database like the single commands.
     let db_path = match db {
@@ -486,28 +509,25 @@ fn month_end(
             for suffix in ["", "-wal", "-shm"] {
                 let f = PathBuf::from(format!("{}{suffix}", p.display()));
                 if f.exists() {
-                    std::fs::remove_file(&f).map_err(|e| {
-                        AppError::new(ErrorCode::Internal, format!("{}: {e}", f.display()))
-                    })?;
+                    std::fs::remove_file(&f)
+                        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", f.display())))?;
                 }
             }
             p
         }
     };
     let mut store = Store::open(&db_path)?;
+    let started = std::time::Instant::now();
     let progress = |step: &str| {
         if !as_json {
-            eprintln!("… {step}");
+            eprintln!("… {step}（{:.1}秒経過）", started.elapsed().as_secs_f64());
         }
     };
     progress("請求パッケージを読み込んでいます");
     let loaded = infoone_app::load_package(&mut store, package, now())?;
     let at = MonthRef {
         group: Some(loaded.group.clone()),
-        month: loaded
-            .month
-            .parse()
-            .map_err(|_| AppError::bad_input("month"))?,
+        month: loaded.month.parse().map_err(|_| AppError::bad_input("month"))?,
     };
     progress("人事データを取り込んでいます");
     let hr_summary = infoone_app::import_hr(&mut store, &at, hr, now())?;
@@ -516,16 +536,14 @@ fn month_end(
     progress("請求を確定しています");
     let confirmed = infoone_app::confirm(&mut store, &at, now())?;
     let bill_path = out.join("bill.json");
-    std::fs::write(
-        &bill_path,
-        serde_json::to_string_pretty(&confirmed).unwrap_or_default(),
-    )
-    .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
+    std::fs::write(&bill_path, serde_json::to_string_pretty(&confirmed).unwrap_or_default())
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
     progress("控除結果を取り込んでいます");
     let ded = infoone_app::import_deductions(&mut store, &at, deductions, mode, now())?;
     progress("結果報告を書き出しています");
     let report = infoone_app::write_report(&mut store, &at, &out.join("report.json"), now())?;
     let doc = infoone_app::bill(&mut store, &at)?;
+    progress("完了");
     if as_json {
         return json(&doc);
     }
@@ -534,13 +552,7 @@ fn month_end(
         loaded.group, loaded.month, hr_summary.rows, accepted.accepted, hr_summary.notes, confirmed.revision, ded.members, ded.not_in_full
     );
     print::office_summary(&doc);
-    println!(
-        "結果報告: {}（冪等キー {}）",
-        report.file, report.idempotency_key
-    );
-    println!(
-        "出力先: {}（bill.json, report.json, infoone.db）",
-        out.display()
-    );
+    println!("結果報告: {}（冪等キー {}）", report.file, report.idempotency_key);
+    println!("出力先: {}（bill.json, report.json, infoone.db）", out.display());
     Ok(())
 }

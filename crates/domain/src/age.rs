@@ -70,11 +70,7 @@ mod tests {
     }
 
     fn check(method: AgeMethod, birth: &str, on: &str, want: i32) {
-        assert_eq!(
-            method.age(d(birth), d(on)),
-            want,
-            "{method:?} born {birth} on {on}"
-        );
+        assert_eq!(method.age(d(birth), d(on)), want, "{method:?} born {birth} on {on}");
     }
 
     #[test]

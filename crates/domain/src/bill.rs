@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::finding::{self, Finding, Severity};
-use crate::ledger::{
-    DeductionReason, Enrollment, FeeSettlement, Ledger, UndeductedHandling, WithdrawalOption,
-};
+use crate::ledger::{DeductionReason, Enrollment, FeeSettlement, Ledger, UndeductedHandling, WithdrawalOption};
 use crate::money::{Ratio, Yen};
 use crate::month::{PolicyYear, YearMonth};
 
@@ -137,9 +135,7 @@ pub struct Bill {
 
 impl Bill {
     pub fn has_errors(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| f.severity() == Severity::Error)
+        self.findings.iter().any(|f| f.severity() == Severity::Error)
     }
 }
 
@@ -189,8 +185,7 @@ pub fn monthly_premium(ledger: &Ledger, e: &Enrollment, month: YearMonth) -> Mon
             .enrollment(&e.id),
         );
     };
-    let basis =
-        PolicyYear::containing(month, ledger.settings().policy_anniversary_month).basis_date();
+    let basis = PolicyYear::containing(month, ledger.settings().policy_anniversary_month).basis_date();
     let age = product.age_method.age(birth, basis);
     if age > product.max_age {
         return MonthlyPremium::None;
@@ -229,8 +224,7 @@ fn beyond_max_age(ledger: &Ledger, e: &Enrollment, month: YearMonth) -> bool {
     else {
         return false;
     };
-    let basis =
-        PolicyYear::containing(month, ledger.settings().policy_anniversary_month).basis_date();
+    let basis = PolicyYear::containing(month, ledger.settings().policy_anniversary_month).basis_date();
     product.age_method.age(birth, basis) > product.max_age
 }
 
@@ -249,26 +243,18 @@ pub fn compute(ledger: &Ledger) -> Bill {
     let month = ledger.month;
     let settings = ledger.settings();
     let mut findings = Vec::new();
-    let mut lines: BTreeMap<String, Vec<BillLine>> = ledger
-        .offices
-        .keys()
-        .map(|o| (o.clone(), Vec::new()))
-        .collect();
-    let mut push =
-        |office: &str, line: BillLine, findings: &mut Vec<Finding>| match lines.get_mut(office) {
-            Some(v) => v.push(line),
-            None => findings.push(
-                Finding::new(
-                    finding::UNKNOWN_OFFICE,
-                    format!(
-                        "社員番号{}の事業所「{office}」がありません",
-                        line.employee_no
-                    ),
-                )
-                .employee(&line.employee_no)
-                .office(office),
-            ),
-        };
+    let mut lines: BTreeMap<String, Vec<BillLine>> = ledger.offices.keys().map(|o| (o.clone(), Vec::new())).collect();
+    let mut push = |office: &str, line: BillLine, findings: &mut Vec<Finding>| match lines.get_mut(office) {
+        Some(v) => v.push(line),
+        None => findings.push(
+            Finding::new(
+                finding::UNKNOWN_OFFICE,
+                format!("社員番号{}の事業所「{office}」がありません", line.employee_no),
+            )
+            .employee(&line.employee_no)
+            .office(office),
+        ),
+    };
     let basis = PolicyYear::containing(month, settings.policy_anniversary_month).basis_date();
 
     // Regular lines.
@@ -347,8 +333,7 @@ pub fn compute(ledger: &Ledger) -> Bill {
             if diff.is_zero() {
                 continue;
             }
-            let office =
-                billed.map_or_else(|| member.office_in(m).to_string(), |b| b.office.clone());
+            let office = billed.map_or_else(|| member.office_in(m).to_string(), |b| b.office.clone());
             push(
                 &office,
                 BillLine {
@@ -431,8 +416,7 @@ pub fn compute(ledger: &Ledger) -> Bill {
         let processed_now = ledger.withdrawn_now.contains(&e.id);
         match w.option {
             WithdrawalOption::LumpSum if processed_now => {
-                let last =
-                    PolicyYear::containing(w.month, settings.policy_anniversary_month).last();
+                let last = PolicyYear::containing(w.month, settings.policy_anniversary_month).last();
                 let mut amount = Yen::ZERO;
                 for m in w.month.next().through(last) {
                     match monthly_premium(ledger, e, m) {
@@ -484,10 +468,7 @@ pub fn compute(ledger: &Ledger) -> Bill {
                     findings.push(
                         Finding::new(
                             finding::NO_BANK_ACCOUNT,
-                            format!(
-                                "社員番号{}は口座振替ですが口座が登録されていません",
-                                e.employee_no
-                            ),
+                            format!("社員番号{}は口座振替ですが口座が登録されていません", e.employee_no),
                         )
                         .employee(&e.employee_no)
                         .enrollment(&e.id),
@@ -558,10 +539,7 @@ pub fn collection_fee(ledger: &Ledger, by_product: &BTreeMap<String, Yen>) -> Ye
     by_product
         .iter()
         .map(|(code, amount)| {
-            let rate = ledger
-                .products
-                .get(code)
-                .map_or(Ratio::ZERO, |p| p.fee_rate);
+            let rate = ledger.products.get(code).map_or(Ratio::ZERO, |p| p.fee_rate);
             amount.times_ratio_truncated(rate)
         })
         .sum()
@@ -612,8 +590,7 @@ pub fn commissions<'a>(
     let mut per_agent: BTreeMap<String, Yen> = BTreeMap::new();
     for (code, amount) in per_product {
         if let Some(p) = ledger.products.get(code) {
-            *per_agent.entry(p.agent_code.clone()).or_default() +=
-                amount.times_ratio_truncated(p.commission_rate);
+            *per_agent.entry(p.agent_code.clone()).or_default() += amount.times_ratio_truncated(p.commission_rate);
         }
     }
     per_agent

@@ -5,9 +5,7 @@
 use chrono::NaiveDate;
 
 use crate::finding::{self, Code};
-use crate::ledger::{
-    BankAccount, Enrollment, Insured, Ledger, Member, MemberStatus, Withdrawal, WithdrawalOption,
-};
+use crate::ledger::{BankAccount, Enrollment, Insured, Ledger, Member, MemberStatus, Withdrawal, WithdrawalOption};
 use crate::month::{join_start_month, transfer_month, PolicyYear, YearMonth};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,15 +60,9 @@ pub enum Change {
     /// 入社: a new employee (no enrollment yet).
     Hire { member: Box<Member> },
     /// 休職・復職.
-    Status {
-        employee_no: String,
-        status: MemberStatus,
-    },
+    Status { employee_no: String, status: MemberStatus },
     /// 口座振替切替: a withdrawer pays from their bank account from the month after withdrawal.
-    BankTransferSwitch {
-        employee_no: String,
-        account: BankAccount,
-    },
+    BankTransferSwitch { employee_no: String, account: BankAccount },
 }
 
 impl Change {
@@ -98,10 +90,9 @@ impl Change {
             | Change::Status { employee_no, .. }
             | Change::BankTransferSwitch { employee_no, .. } => Some(employee_no),
             Change::Hire { member } => Some(&member.employee_no),
-            Change::Withdrawal { enrollment, .. } | Change::PlanChange { enrollment, .. } => ledger
-                .enrollments
-                .get(enrollment)
-                .map(|e| e.employee_no.as_str()),
+            Change::Withdrawal { enrollment, .. } | Change::PlanChange { enrollment, .. } => {
+                ledger.enrollments.get(enrollment).map(|e| e.employee_no.as_str())
+            }
         }
     }
 }
@@ -140,10 +131,7 @@ pub fn apply(ledger: &mut Ledger, change: &Change) -> Result<Vec<Touched>, Refus
     let plan = plan(ledger, change)?;
     let mut touched = Vec::new();
     for m in plan.members {
-        let before = ledger
-            .members
-            .insert(m.employee_no.clone(), m.clone())
-            .map(Box::new);
+        let before = ledger.members.insert(m.employee_no.clone(), m.clone()).map(Box::new);
         touched.push(Touched::Member {
             before,
             after: Box::new(m),
@@ -192,19 +180,12 @@ fn member<'a>(ledger: &'a Ledger, employee_no: &str) -> Result<&'a Member, Refus
 fn enrollment<'a>(ledger: &'a Ledger, id: &str) -> Result<&'a Enrollment, Refusal> {
     match ledger.enrollments.get(id) {
         Some(e) => Ok(e),
-        None => refuse(
-            finding::UNKNOWN_REFERENCE,
-            format!("加入ID「{id}」がありません"),
-        ),
+        None => refuse(finding::UNKNOWN_REFERENCE, format!("加入ID「{id}」がありません")),
     }
 }
 
 /// Refuse a change whose first affected month is older than the retro limit allows.
-fn within_retro_limit(
-    ledger: &Ledger,
-    first_affected: YearMonth,
-    what: &str,
-) -> Result<(), Refusal> {
+fn within_retro_limit(ledger: &Ledger, first_affected: YearMonth, what: &str) -> Result<(), Refusal> {
     let floor = ledger.retro_floor();
     if first_affected < floor {
         return refuse(
@@ -250,14 +231,16 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
                 );
             }
             let start = join_start_month(*applied_on, settings.cutoff_day);
-            if let Some(e) = ledger.enrollments_of(employee_no).find(|e| {
-                &e.product == product
-                    && &e.insured == insured
-                    && e.end_month.is_none_or(|end| end >= start)
-            }) {
+            if let Some(e) = ledger
+                .enrollments_of(employee_no)
+                .find(|e| &e.product == product && &e.insured == insured && e.end_month.is_none_or(|end| end >= start))
+            {
                 return refuse(
                     finding::ALREADY_ENROLLED,
-                    format!("社員番号「{employee_no}」の被保険者「{insured}」はすでに{product}に加入しています（{}）", e.id),
+                    format!(
+                        "社員番号「{employee_no}」の被保険者「{insured}」はすでに{product}に加入しています（{}）",
+                        e.id
+                    ),
                 );
             }
             within_retro_limit(ledger, start, "加入")?;
@@ -306,8 +289,7 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             let m = member(ledger, employee_no)?;
             let month = YearMonth::of(*date);
             for e in ledger.enrollments_of(employee_no) {
-                let still_covered =
-                    e.end_month.is_none_or(|end| end >= month) && e.withdrawal.is_none();
+                let still_covered = e.end_month.is_none_or(|end| end >= month) && e.withdrawal.is_none();
                 if still_covered {
                     plan.enrollments.push(withdraw(ledger, e, *date, *option)?);
                     plan.withdrawn_now.push(e.id.clone());
@@ -334,9 +316,7 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             if m.office_in(from) == office {
                 return refuse(
                     finding::NO_CHANGE,
-                    format!(
-                        "社員番号「{employee_no}」は{from}にすでに事業所「{office}」の所属です"
-                    ),
+                    format!("社員番号「{employee_no}」は{from}にすでに事業所「{office}」の所属です"),
                 );
             }
             let mut after = m.clone();
@@ -439,10 +419,7 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             }
             plan.members.push((**new).clone());
         }
-        Change::Status {
-            employee_no,
-            status,
-        } => {
+        Change::Status { employee_no, status } => {
             let mut after = member(ledger, employee_no)?.clone();
             if after.status == *status {
                 return refuse(
@@ -453,10 +430,7 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             after.status = *status;
             plan.members.push(after);
         }
-        Change::BankTransferSwitch {
-            employee_no,
-            account,
-        } => {
+        Change::BankTransferSwitch { employee_no, account } => {
             let mut after = member(ledger, employee_no)?.clone();
             after.bank_account = Some(account.clone());
             for e in ledger.enrollments_of(employee_no) {
@@ -521,8 +495,7 @@ fn withdraw(
     match option {
         WithdrawalOption::End => after.end_month = Some(month.max(e.start_month.prev())),
         WithdrawalOption::LumpSum => {
-            let year_end =
-                PolicyYear::containing(month, ledger.settings().policy_anniversary_month).last();
+            let year_end = PolicyYear::containing(month, ledger.settings().policy_anniversary_month).last();
             after.end_month = Some(e.end_month.map_or(year_end, |end| end.min(year_end)));
         }
         WithdrawalOption::BankTransfer => {}

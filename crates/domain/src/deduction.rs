@@ -104,26 +104,15 @@ pub struct Outcome {
 /// what is available; then carry-over, retro (oldest month first), regular, each by product code
 /// then enrollment id, each line in full before the next. Returns the uncovered part per line.
 pub fn allocate(lines: &[&BillLine], amount: Yen) -> Vec<Yen> {
-    let refunds: Yen = lines
-        .iter()
-        .filter(|l| l.amount.is_negative())
-        .map(|l| -l.amount)
-        .sum();
+    let refunds: Yen = lines.iter().filter(|l| l.amount.is_negative()).map(|l| -l.amount).sum();
     let mut available = amount + refunds;
-    let mut order: Vec<usize> = (0..lines.len())
-        .filter(|&i| lines[i].amount.is_positive())
-        .collect();
+    let mut order: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].amount.is_positive()).collect();
     // Only retroactive lines go by month (oldest first); carry-over and regular lines go by product
     // code, then enrollment id (DOMAIN.md §5.4).
     let month_key = |l: &BillLine| (l.kind == LineKind::Retro).then_some(l.month);
     order.sort_by(|&a, &b| {
         let (a, b) = (lines[a], lines[b]);
-        (a.kind, month_key(a), &a.product, &a.enrollment).cmp(&(
-            b.kind,
-            month_key(b),
-            &b.product,
-            &b.enrollment,
-        ))
+        (a.kind, month_key(a), &a.product, &a.enrollment).cmp(&(b.kind, month_key(b), &b.product, &b.enrollment))
     });
     let mut uncovered = vec![Yen::ZERO; lines.len()];
     for i in order {
@@ -135,12 +124,7 @@ pub fn allocate(lines: &[&BillLine], amount: Yen) -> Vec<Yen> {
 }
 
 /// Apply the deduction results to a confirmed bill. All problems are collected before refusing.
-pub fn apply(
-    ledger: &Ledger,
-    bill: &Bill,
-    reported: &[Reported],
-    mode: Mode,
-) -> Result<Outcome, Vec<Problem>> {
+pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) -> Result<Outcome, Vec<Problem>> {
     // Lines per member and office.
     let mut by_member: BTreeMap<(&str, &str), Vec<&BillLine>> = BTreeMap::new();
     let mut offices_of: HashMap<&str, Vec<&str>> = HashMap::new();
@@ -170,10 +154,7 @@ pub fn apply(
     let mut seen: HashMap<(&str, &str), usize> = HashMap::new();
     let mut entries: HashMap<(&str, &str), &Reported> = HashMap::new();
     for r in reported {
-        let offices = offices_of
-            .get(r.employee_no.as_str())
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
+        let offices = offices_of.get(r.employee_no.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let office = match (&r.office, offices) {
             (_, []) => {
                 problem(
@@ -191,7 +172,11 @@ pub fn apply(
                         Some(r.row),
                         &r.employee_no,
                         finding::DEDUCTION_UNKNOWN_MEMBER,
-                        format!("社員番号「{}」には事業所「{o}」の請求がありません（請求のある事業所: {}）", r.employee_no, offices.join("、")),
+                        format!(
+                            "社員番号「{}」には事業所「{o}」の請求がありません（請求のある事業所: {}）",
+                            r.employee_no,
+                            offices.join("、")
+                        ),
                     );
                     continue;
                 }
@@ -253,17 +238,11 @@ pub fn apply(
                 row,
                 employee_no,
                 finding::DEDUCTION_ABOVE_BILLED,
-                format!(
-                    "社員番号「{employee_no}」の控除額{amount}円が請求額{billed}円を超えています"
-                ),
+                format!("社員番号「{employee_no}」の控除額{amount}円が請求額{billed}円を超えています"),
             );
             continue;
         }
-        let refunds: Yen = lines
-            .iter()
-            .filter(|l| l.amount.is_negative())
-            .map(|l| l.amount)
-            .sum();
+        let refunds: Yen = lines.iter().filter(|l| l.amount.is_negative()).map(|l| l.amount).sum();
         if amount < refunds.min(Yen::ZERO) {
             problem(
                 row,
@@ -280,7 +259,9 @@ pub fn apply(
             findings.push(
                 Finding::new(
                     finding::DEDUCTION_NO_REASON,
-                    format!("社員番号「{employee_no}」の控除不能{total_uncovered}円に理由がないため「その他」としました"),
+                    format!(
+                        "社員番号「{employee_no}」の控除不能{total_uncovered}円に理由がないため「その他」としました"
+                    ),
                 )
                 .employee(employee_no)
                 .office(office),
@@ -297,8 +278,7 @@ pub fn apply(
                 .entry(line.product.clone())
                 .or_default() += *part;
             let reason = reason.unwrap_or(DeductionReason::Other);
-            let handling = if ledger.settings().undeducted_handling
-                == UndeductedHandling::Individual
+            let handling = if ledger.settings().undeducted_handling == UndeductedHandling::Individual
                 || reason == DeductionReason::Retired
                 || line.kind == LineKind::CarryOver
             {
@@ -339,12 +319,7 @@ pub fn apply(
         let collected: BTreeMap<String, Yen> = ob
             .by_product
             .iter()
-            .map(|(p, amount)| {
-                (
-                    p.clone(),
-                    *amount - uncovered.get(p).copied().unwrap_or_default(),
-                )
-            })
+            .map(|(p, amount)| (p.clone(), *amount - uncovered.get(p).copied().unwrap_or_default()))
             .collect();
         let t = office_totals(ledger, &collected);
         let c = Collection {

@@ -104,12 +104,6 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.code.code,
-            self.code.severity.name(),
-            self.message
-        )
+        write!(f, "{} {}: {}", self.code.code, self.code.severity.name(), self.message)
     }
 }

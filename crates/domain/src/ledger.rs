@@ -270,14 +270,9 @@ impl DeductionReason {
         }
     }
     pub fn from_label(s: &str) -> Option<DeductionReason> {
-        [
-            Self::Leave,
-            Self::Retired,
-            Self::InsufficientPay,
-            Self::Other,
-        ]
-        .into_iter()
-        .find(|r| r.label() == s)
+        [Self::Leave, Self::Retired, Self::InsufficientPay, Self::Other]
+            .into_iter()
+            .find(|r| r.label() == s)
     }
 }
 
@@ -334,18 +329,14 @@ impl Ledger {
 
     /// The earliest month a change applied this month may reach back to.
     pub fn retro_floor(&self) -> YearMonth {
-        self.month
-            .plus(-(self.settings().retro_limit_months as i32))
+        self.month.plus(-(self.settings().retro_limit_months as i32))
     }
 
     pub fn billed_for(&self, enrollment: &str, month: YearMonth) -> Option<&Billed> {
         self.billed.get(&(enrollment.to_string(), month))
     }
 
-    pub fn enrollments_of<'a>(
-        &'a self,
-        employee_no: &str,
-    ) -> impl Iterator<Item = &'a Enrollment> + 'a {
+    pub fn enrollments_of<'a>(&'a self, employee_no: &str) -> impl Iterator<Item = &'a Enrollment> + 'a {
         self.by_member
             .get(employee_no)
             .into_iter()

@@ -30,11 +30,9 @@ impl Yen {
 
     /// The amount as an integer (always exact: a `Yen` is whole).
     pub fn to_i64(self) -> i64 {
-        self.0.to_i64().unwrap_or(if self.0.is_sign_negative() {
-            i64::MIN
-        } else {
-            i64::MAX
-        })
+        self.0
+            .to_i64()
+            .unwrap_or(if self.0.is_sign_negative() { i64::MIN } else { i64::MAX })
     }
 
     pub fn is_zero(self) -> bool {
@@ -156,9 +154,7 @@ impl Rounding {
         let whole = match self {
             Rounding::Floor => amount.floor(),
             Rounding::Ceil => amount.ceil(),
-            Rounding::HalfUp => {
-                amount.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-            }
+            Rounding::HalfUp => amount.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero),
         };
         Yen(whole.normalize())
     }

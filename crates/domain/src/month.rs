@@ -84,8 +84,7 @@ impl FromStr for YearMonth {
 /// `date + n` calendar months, keeping the day of month clamped to the month's last day
 /// (08-31 + 6 months = 02-28 or 02-29).
 pub fn add_months_clamped(date: NaiveDate, n: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(n))
-        .unwrap_or(NaiveDate::MAX)
+    date.checked_add_months(Months::new(n)).unwrap_or(NaiveDate::MAX)
 }
 
 /// The first month of coverage for a join (or a mid-term plan change) applied on `applied_on`:
@@ -158,11 +157,7 @@ mod tests {
             ("2026-12-01", 20, "2027-01"),
         ];
         for (date, cutoff, want) in cases {
-            assert_eq!(
-                join_start_month(d(date), cutoff),
-                ym(want),
-                "{date} cutoff {cutoff}"
-            );
+            assert_eq!(join_start_month(d(date), cutoff), ym(want), "{date} cutoff {cutoff}");
         }
     }
 

@@ -33,9 +33,7 @@ impl RateGender {
     fn matches(self, g: Gender) -> bool {
         matches!(
             (self, g),
-            (RateGender::Unisex, _)
-                | (RateGender::Male, Gender::Male)
-                | (RateGender::Female, Gender::Female)
+            (RateGender::Unisex, _) | (RateGender::Male, Gender::Male) | (RateGender::Female, Gender::Female)
         )
     }
 }
@@ -91,14 +89,8 @@ impl GroupProduct {
     pub fn rate(&self, plan: &str, age: i32, gender: Gender) -> Result<Decimal, RateNotFound> {
         let mut found: Option<&RateRow> = None;
         for row in &self.rates {
-            if row.plan == plan
-                && row.min_age <= age
-                && age <= row.max_age
-                && row.gender.matches(gender)
-            {
-                let better = found.is_none_or(|f| {
-                    f.gender == RateGender::Unisex && row.gender != RateGender::Unisex
-                });
+            if row.plan == plan && row.min_age <= age && age <= row.max_age && row.gender.matches(gender) {
+                let better = found.is_none_or(|f| f.gender == RateGender::Unisex && row.gender != RateGender::Unisex);
                 if better {
                     found = Some(row);
                 }
@@ -112,13 +104,7 @@ impl GroupProduct {
     }
 
     /// `premium = round(rate × units × (1 − discount_rate))` with the product's rounding rule.
-    pub fn premium(
-        &self,
-        plan: &str,
-        units: u32,
-        age: i32,
-        gender: Gender,
-    ) -> Result<Yen, RateNotFound> {
+    pub fn premium(&self, plan: &str, units: u32, age: i32, gender: Gender) -> Result<Yen, RateNotFound> {
         let rate = self.rate(plan, age, gender)?;
         let exact = rate * Decimal::from(units) * (Decimal::ONE - self.discount_rate.as_decimal());
         Ok(self.rounding.to_yen(exact))

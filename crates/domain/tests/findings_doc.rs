@@ -10,5 +10,9 @@ fn every_finding_code_is_documented_with_its_severity() {
     let mut codes: Vec<&str> = infoone_domain::finding::ALL.iter().map(|c| c.code).collect();
     codes.sort_unstable();
     codes.dedup();
-    assert_eq!(codes.len(), infoone_domain::finding::ALL.len(), "finding codes must be unique");
+    assert_eq!(
+        codes.len(),
+        infoone_domain::finding::ALL.len(),
+        "finding codes must be unique"
+    );
 }

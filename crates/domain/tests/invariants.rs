@@ -8,14 +8,12 @@ use chrono::{Days, NaiveDate};
 use proptest::prelude::*;
 
 use common::*;
-use infoone_domain::bill::{
-    compute, monthly_premium, office_totals, Bill, BillLine, LineKind, MonthlyPremium,
-};
+use infoone_domain::bill::{compute, monthly_premium, office_totals, Bill, BillLine, LineKind, MonthlyPremium};
 use infoone_domain::change::{self, Change};
 use infoone_domain::deduction::{self, allocate, Mode, Reported};
 use infoone_domain::ledger::{
-    AccountType, BankAccount, Billed, DeductionReason, FeeSettlement, Insured, Ledger,
-    MemberStatus, Relation, UndeductedHandling, WithdrawalOption,
+    AccountType, BankAccount, Billed, DeductionReason, FeeSettlement, Insured, Ledger, MemberStatus, Relation,
+    UndeductedHandling, WithdrawalOption,
 };
 use infoone_domain::money::Yen;
 use infoone_domain::month::{transfer_month, YearMonth};
@@ -98,15 +96,13 @@ fn member_spec() -> impl Strategy<Value = MemberSpec> {
         birth(),
         prop::collection::vec(enr_spec(), 0..4),
     )
-        .prop_map(
-            |(birth, male, office, spouse_birth, enrollments)| MemberSpec {
-                birth,
-                male,
-                office,
-                spouse_birth,
-                enrollments,
-            },
-        )
+        .prop_map(|(birth, male, office, spouse_birth, enrollments)| MemberSpec {
+            birth,
+            male,
+            office,
+            spouse_birth,
+            enrollments,
+        })
 }
 
 fn ledger_spec() -> impl Strategy<Value = LedgerSpec> {
@@ -172,15 +168,13 @@ fn build(spec: &LedgerSpec) -> Ledger {
         let no = employee_no(i);
         let gender = if m.male { Gender::Male } else { Gender::Female };
         let spouse_gender = if m.male { Gender::Female } else { Gender::Male };
-        b = b
-            .member(&no, &date_str(m.birth), gender, OFFICES[m.office])
-            .dependent(
-                &no,
-                "S",
-                Relation::Spouse,
-                &date_str(m.spouse_birth),
-                spouse_gender,
-            );
+        b = b.member(&no, &date_str(m.birth), gender, OFFICES[m.office]).dependent(
+            &no,
+            "S",
+            Relation::Spouse,
+            &date_str(m.spouse_birth),
+            spouse_gender,
+        );
         for (j, e) in m.enrollments.iter().enumerate() {
             let (product, plan) = if e.med {
                 ("MED", if e.plan_l { "L" } else { "S" })
@@ -289,49 +283,37 @@ enum Op {
 const DAYS: std::ops::Range<u64> = 0..420;
 
 fn join_op() -> impl Strategy<Value = Op> {
-    (
-        0usize..8,
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        0u32..=5,
-        DAYS,
-    )
-        .prop_map(|(m, spouse, med, plan_l, units, day)| Op::Join {
+    (0usize..8, any::<bool>(), any::<bool>(), any::<bool>(), 0u32..=5, DAYS).prop_map(
+        |(m, spouse, med, plan_l, units, day)| Op::Join {
             m,
             spouse,
             med,
             plan_l,
             units,
             day,
-        })
+        },
+    )
 }
 
 fn op() -> impl Strategy<Value = Op> {
     let day = DAYS;
     prop_oneof![
         join_op(),
-        (0usize..8, 0usize..5, day.clone(), 0usize..3)
-            .prop_map(|(m, j, day, option)| Op::Withdraw { m, j, day, option }),
-        (0usize..8, day.clone(), 0usize..3).prop_map(|(m, day, option)| Op::Retire {
+        (0usize..8, 0usize..5, day.clone(), 0usize..3).prop_map(|(m, j, day, option)| Op::Withdraw {
             m,
+            j,
             day,
             option
         }),
-        (0usize..8, 0usize..4, day.clone()).prop_map(|(m, office, day)| Op::Transfer {
+        (0usize..8, day.clone(), 0usize..3).prop_map(|(m, day, option)| Op::Retire { m, day, option }),
+        (0usize..8, 0usize..4, day.clone()).prop_map(|(m, office, day)| Op::Transfer { m, office, day }),
+        (0usize..8, 0usize..5, any::<bool>(), 0u32..=5, day).prop_map(|(m, j, plan_l, units, day)| Op::PlanChange {
             m,
-            office,
+            j,
+            plan_l,
+            units,
             day
         }),
-        (0usize..8, 0usize..5, any::<bool>(), 0u32..=5, day).prop_map(
-            |(m, j, plan_l, units, day)| Op::PlanChange {
-                m,
-                j,
-                plan_l,
-                units,
-                day
-            }
-        ),
         (0usize..8).prop_map(|m| Op::Switch { m }),
         (0usize..8, any::<bool>()).prop_map(|(m, leave)| Op::Status { m, leave }),
     ]
@@ -395,12 +377,7 @@ fn to_change(l: &Ledger, op: &Op, serial: usize) -> Change {
             applied_on: day(n),
             application: None,
         },
-        Op::Withdraw {
-            m,
-            j,
-            day: n,
-            option,
-        } => Change::Withdrawal {
+        Op::Withdraw { m, j, day: n, option } => Change::Withdrawal {
             enrollment: pick_enrollment(l, m, j),
             date: day(n),
             option: OPTIONS[option],
@@ -410,11 +387,7 @@ fn to_change(l: &Ledger, op: &Op, serial: usize) -> Change {
             date: day(n),
             option: OPTIONS[option],
         },
-        Op::Transfer {
-            m,
-            office: o,
-            day: n,
-        } => Change::Transfer {
+        Op::Transfer { m, office: o, day: n } => Change::Transfer {
             employee_no: pick_member(l, m),
             office: office(o),
             date: day(n),
@@ -427,10 +400,7 @@ fn to_change(l: &Ledger, op: &Op, serial: usize) -> Change {
             day: n,
         } => {
             let enrollment = pick_enrollment(l, m, j);
-            let gtl = l
-                .enrollments
-                .get(&enrollment)
-                .is_some_and(|e| e.product == "GTL");
+            let gtl = l.enrollments.get(&enrollment).is_some_and(|e| e.product == "GTL");
             Change::PlanChange {
                 enrollment,
                 new_enrollment_id: format!("P{serial:03}"),
@@ -652,17 +622,15 @@ proptest! {
 // ───────────────────────────── allocate ─────────────────────────────
 
 fn line_strategy() -> impl Strategy<Value = BillLine> {
-    (0usize..3, any::<bool>(), 0usize..4, 0i32..4, -3000i64..6000).prop_map(
-        |(kind, med, e, back, amount)| BillLine {
-            kind: [LineKind::CarryOver, LineKind::Retro, LineKind::Regular][kind],
-            enrollment: format!("E{e}"),
-            employee_no: "M000".into(),
-            product: if med { "MED".into() } else { "GTL".into() },
-            month: ym("2026-12").plus(-back),
-            amount: yen(amount),
-            reason: None,
-        },
-    )
+    (0usize..3, any::<bool>(), 0usize..4, 0i32..4, -3000i64..6000).prop_map(|(kind, med, e, back, amount)| BillLine {
+        kind: [LineKind::CarryOver, LineKind::Retro, LineKind::Regular][kind],
+        enrollment: format!("E{e}"),
+        employee_no: "M000".into(),
+        product: if med { "MED".into() } else { "GTL".into() },
+        month: ym("2026-12").plus(-back),
+        amount: yen(amount),
+        reason: None,
+    })
 }
 
 /// DOMAIN.md §5.4's order, written independently of the code under test.

@@ -9,15 +9,13 @@ use rust_decimal_macros::dec;
 
 use common::*;
 use infoone_domain::bill::{
-    self, collection_fee, compute, monthly_premium, office_totals, BillLine, IndividualKind,
-    LineKind, MonthlyPremium,
+    self, collection_fee, compute, monthly_premium, office_totals, BillLine, IndividualKind, LineKind, MonthlyPremium,
 };
 use infoone_domain::change::Change;
 use infoone_domain::deduction::{self, allocate, Handling, Mode, Reported};
 use infoone_domain::finding::Severity;
 use infoone_domain::ledger::{
-    AccountType, BankAccount, DeductionReason, FeeSettlement, Ledger, UndeductedHandling,
-    WithdrawalOption,
+    AccountType, BankAccount, DeductionReason, FeeSettlement, Ledger, UndeductedHandling, WithdrawalOption,
 };
 use infoone_domain::money::{Rounding, Yen};
 use infoone_domain::product::{Gender, RateGender};
@@ -95,12 +93,12 @@ fn rounding_rule_is_the_products() {
         (Rounding::Ceil, dec!(0.05), dec!(37.5), 3, 107),  // ceil(106.875) = 107
         (Rounding::HalfUp, dec!(0.05), dec!(37.5), 3, 107), // half_up(106.875) = 107
         (Rounding::Floor, dec!(0.05), dec!(198.4), 5, 942), // floor(198.4 × 5 × 0.95) = floor(942.4) = 942
-        (Rounding::Ceil, dec!(0.05), dec!(198.4), 5, 943),  // ceil(942.4) = 943
+        (Rounding::Ceil, dec!(0.05), dec!(198.4), 5, 943), // ceil(942.4) = 943
         (Rounding::HalfUp, dec!(0.05), dec!(198.4), 5, 942), // half_up(942.4) = 942
-        (Rounding::Floor, dec!(0), dec!(37.5), 1, 37),      // floor(37.5 × 1 × 1) = 37
-        (Rounding::HalfUp, dec!(0), dec!(37.5), 1, 38),     // half_up(37.5) = 38
-        (Rounding::HalfUp, dec!(0), dec!(36.5), 1, 37), // half_up(36.5) = 37 (banker's would give 36)
-        (Rounding::Ceil, dec!(0.05), dec!(82), 10, 779), // ceil(82 × 10 × 0.95) = ceil(779.0) = 779
+        (Rounding::Floor, dec!(0), dec!(37.5), 1, 37),     // floor(37.5 × 1 × 1) = 37
+        (Rounding::HalfUp, dec!(0), dec!(37.5), 1, 38),    // half_up(37.5) = 38
+        (Rounding::HalfUp, dec!(0), dec!(36.5), 1, 37),    // half_up(36.5) = 37 (banker's would give 36)
+        (Rounding::Ceil, dec!(0.05), dec!(82), 10, 779),   // ceil(82 × 10 × 0.95) = ceil(779.0) = 779
     ];
     for (rounding, discount, rate, units, want) in cases {
         let mut p = gtl();
@@ -118,8 +116,7 @@ fn rounding_rule_is_the_products() {
 #[test]
 fn gender_specific_rate_row_wins_over_unisex() {
     let mut p = med();
-    p.rates
-        .push(row("S", 15, 65, RateGender::Unisex, dec!(999)));
+    p.rates.push(row("S", 15, 65, RateGender::Unisex, dec!(999)));
     // S F 15–44 row is 1380; the unisex 999 only applies where no gender row matches.
     assert_eq!(p.premium("S", 1, 30, Gender::Female), Ok(yen(1380))); // half_up(1380 × 1 × 1) = 1380
     p.rates.retain(|r| r.gender == RateGender::Unisex);
@@ -144,10 +141,7 @@ fn worked_example_december_bill() {
     // GTL 779 + 942 = 1721; MED 1380 + 4780 = 6160
     assert_eq!(
         o1.by_product,
-        BTreeMap::from([
-            ("GTL".to_string(), yen(1721)),
-            ("MED".to_string(), yen(6160))
-        ])
+        BTreeMap::from([("GTL".to_string(), yen(1721)), ("MED".to_string(), yen(6160))])
     );
     // premium 1721 + 6160 = 7881; fee trunc(1721 × 0.03 = 51.63) + trunc(6160 × 0.025 = 154.0) = 51 + 154 = 205;
     // fee_tax trunc(205 × 0.10 = 20.5) = 20; invoice 7881 − (205 + 20) = 7656
@@ -174,53 +168,25 @@ fn w0001_join_follows_the_cutoff_day() {
         // O002 3769 + 2455 = 6224; fee 113 + trunc(2455 × 0.025 = 61.375) = 113 + 61 = 174;
         // tax trunc(17.4) = 17; invoice 6224 − 191 = 6033.
         // Group: 7881 + 6224 = 14105; 205 + 174 = 379; 20 + 17 = 37; 7656 + 6033 = 13689.
-        (
-            "2026-11-18",
-            "2026-12",
-            [6224, 174, 17, 6033],
-            [14105, 379, 37, 13689],
-        ),
+        ("2026-11-18", "2026-12", [6224, 174, 17, 6033], [14105, 379, 37, 13689]),
         // The cutoff day itself still counts (day ≤ 20).
-        (
-            "2026-11-20",
-            "2026-12",
-            [6224, 174, 17, 6033],
-            [14105, 379, 37, 13689],
-        ),
+        ("2026-11-20", "2026-12", [6224, 174, 17, 6033], [14105, 379, 37, 13689]),
         // After the cutoff: starts 2027-01, December unchanged.
-        (
-            "2026-11-21",
-            "2027-01",
-            [3769, 113, 11, 3645],
-            [11650, 318, 31, 11301],
-        ),
+        ("2026-11-21", "2027-01", [3769, 113, 11, 3645], [11650, 318, 31, 11301]),
         // Late: starts 2026-11, a confirmed month → retro +2455 for 2026-11 plus the regular 2455.
         // O002 3769 + 2455 + 2455 = 8679; fee 113 + trunc(4910 × 0.025 = 122.75) = 113 + 122 = 235;
         // tax trunc(23.5) = 23; invoice 8679 − 258 = 8421.
         // Group: 7881 + 8679 = 16560; 205 + 235 = 440; 20 + 23 = 43; 7656 + 8421 = 16077.
-        (
-            "2026-10-10",
-            "2026-11",
-            [8679, 235, 23, 8421],
-            [16560, 440, 43, 16077],
-        ),
+        ("2026-10-10", "2026-11", [8679, 235, 23, 8421], [16560, 440, 43, 16077]),
     ];
     for (applied_on, start, o2, group) in cases {
         let mut l = example();
         let before = compute(&l);
         apply_ok(&mut l, &w0001(applied_on));
-        assert_eq!(
-            l.enrollments["E0006"].start_month,
-            ym(start),
-            "{applied_on}"
-        );
+        assert_eq!(l.enrollments["E0006"].start_month, ym(start), "{applied_on}");
         let bill = compute(&l);
         assert_eq!(t4(&office(&bill, "O002").totals), o2, "{applied_on}");
-        assert_eq!(
-            t4(&office(&bill, "O001").totals),
-            [7881, 205, 20, 7656],
-            "{applied_on}"
-        );
+        assert_eq!(t4(&office(&bill, "O001").totals), [7881, 205, 20, 7656], "{applied_on}");
         assert_eq!(t4(&bill.totals), group, "{applied_on}");
         if ym(start) > l.month {
             assert_eq!(bill, before, "{applied_on}: December must not change");
@@ -257,21 +223,13 @@ fn retroactive_withdrawal_refunds_each_confirmed_month() {
         // Ends 2026-10 (the withdrawal month stays billed): refund 11 only.
         // O001 7881 − 779 × 2 = 6323; GTL 1721 − 1558 = 163 → trunc(4.89) = 4; MED 154 → 158;
         // tax trunc(15.8) = 15; invoice 6323 − 173 = 6150.
-        (
-            "2026-10-15",
-            vec![(RT, "2026-11", -779)],
-            [6323, 158, 15, 6150],
-        ),
+        ("2026-10-15", vec![(RT, "2026-11", -779)], [6323, 158, 15, 6150]),
         // Ends 2026-11: nothing confirmed changes; December line gone.
         // O001 7881 − 779 = 7102; GTL 942 → trunc(28.26) = 28; MED 154 → 182; tax trunc(18.2) = 18;
         // invoice 7102 − 200 = 6902.
         ("2026-11-30", vec![], [7102, 182, 18, 6902]),
         // Ends 2026-12: December still billed, nothing changes.
-        (
-            "2026-12-10",
-            vec![(R, "2026-12", 779)],
-            [7881, 205, 20, 7656],
-        ),
+        ("2026-12-10", vec![(R, "2026-12", 779)], [7881, 205, 20, 7656]),
     ];
     for (date, e0001, totals) in cases {
         let mut l = example();
@@ -287,11 +245,7 @@ fn retroactive_withdrawal_refunds_each_confirmed_month() {
         want.sort();
         assert_eq!(lines(o1), want, "{date}");
         assert_eq!(t4(&o1.totals), totals, "{date}");
-        assert_eq!(
-            t4(&office(&bill, "O002").totals),
-            [3769, 113, 11, 3645],
-            "{date}"
-        );
+        assert_eq!(t4(&office(&bill, "O002").totals), [3769, 113, 11, 3645], "{date}");
     }
 }
 
@@ -300,10 +254,7 @@ fn retro_refund_goes_to_the_office_that_was_billed() {
     let mut l = example();
     // Late-reported transfer: 000101 belongs to O002 from 2026-10-01 (no lines for 10 and 11).
     apply_ok(&mut l, &transfer("000101", "O002", "2026-10-01"));
-    apply_ok(
-        &mut l,
-        &withdrawal("E0001", "2026-09-30", WithdrawalOption::End),
-    );
+    apply_ok(&mut l, &withdrawal("E0001", "2026-09-30", WithdrawalOption::End));
     let bill = compute(&l);
     // The refunds of 10 and 11 go to O001, which billed them (779 each).
     assert_eq!(
@@ -320,10 +271,7 @@ fn retro_refund_goes_to_the_office_that_was_billed() {
     assert_eq!(t4(&office(&bill, "O001").totals), [4164, 101, 10, 4053]);
     assert_eq!(
         lines(office(&bill, "O002")),
-        vec![
-            line(R, "E0002", "2026-12", 1380),
-            line(R, "E0005", "2026-12", 3769)
-        ]
+        vec![line(R, "E0002", "2026-12", 1380), line(R, "E0005", "2026-12", 3769)]
     );
     // 1380 + 3769 = 5149; fee trunc(113.07) = 113 + trunc(34.5) = 34 → 147; tax trunc(14.7) = 14;
     // invoice 5149 − 161 = 4988
@@ -343,9 +291,7 @@ fn retro_limit_refuses_older_changes_and_leaves_the_ledger_alone() {
         (0, "2026-10-31", false), // 2026-11 < 2026-12
     ];
     for (limit, date, accepted) in cases {
-        let mut l = example_builder()
-            .settings(|s| s.retro_limit_months = limit)
-            .build();
+        let mut l = example_builder().settings(|s| s.retro_limit_months = limit).build();
         let c = withdrawal("E0001", date, WithdrawalOption::End);
         if accepted {
             apply_ok(&mut l, &c);
@@ -375,9 +321,7 @@ fn transfer_on_the_first_moves_that_month_later_moves_the_next() {
         // tax 14 + 17 = 31; invoice 5561 + 5741 = 11302
         assert_eq!(t4(&bill.totals), [11650, 317, 31, 11302]);
         assert!(
-            bill.offices
-                .iter()
-                .all(|o| o.lines.iter().all(|x| x.kind == R)),
+            bill.offices.iter().all(|o| o.lines.iter().all(|x| x.kind == R)),
             "no retro lines"
         );
     };
@@ -455,11 +399,7 @@ fn mid_term_plan_change_ends_the_old_plan_the_month_before() {
         // Starts 2026-12: E0002 ends 2026-11.
         // O001 779 + 942 + 4780 + 2760 = 9261; fee trunc(1721 × 0.03 = 51.63) = 51 +
         // trunc(7540 × 0.025 = 188.5) = 188 → 239; tax trunc(23.9) = 23; invoice 9261 − 262 = 8999
-        (
-            "2026-11-10",
-            vec![(R, "E0007", "2026-12", 2760)],
-            [9261, 239, 23, 8999],
-        ),
+        ("2026-11-10", vec![(R, "E0007", "2026-12", 2760)], [9261, 239, 23, 8999]),
         // Starts 2026-11 (confirmed): refund S for 11 (0 − 1380), charge L for 11 (2760 − 0).
         // O001 9261 − 1380 + 2760 = 10641; MED 7540 − 1380 + 2760 = 8920 → trunc(223.0) = 223; fee 51 + 223 = 274;
         // tax trunc(27.4) = 27; invoice 10641 − 301 = 10340
@@ -513,14 +453,9 @@ fn carry_over_once_then_individual() {
         let o1 = office(&bill, "O001");
         let what = format!("{reason:?} ×{times} {handling:?}");
         if carried {
+            assert!(lines(o1).contains(&line(CO, "E0003", "2026-11", 942)), "{what}");
             assert!(
-                lines(o1).contains(&line(CO, "E0003", "2026-11", 942)),
-                "{what}"
-            );
-            assert!(
-                o1.lines
-                    .iter()
-                    .any(|x| x.kind == CO && x.reason == Some(reason)),
+                o1.lines.iter().any(|x| x.kind == CO && x.reason == Some(reason)),
                 "{what}"
             );
             // 7881 + 942 = 8823; GTL 1721 + 942 = 2663 → trunc(79.89) = 79, MED 154 → 233;
@@ -531,11 +466,7 @@ fn carry_over_once_then_individual() {
             assert_eq!(t4(&o1.totals), [7881, 205, 20, 7656], "{what}");
             assert_eq!(bill.individual_bills.len(), 1, "{what}");
             let ib = &bill.individual_bills[0];
-            assert_eq!(
-                (ib.employee_no.as_str(), ib.amount),
-                ("000102", yen(942)),
-                "{what}"
-            );
+            assert_eq!((ib.employee_no.as_str(), ib.amount), ("000102", yen(942)), "{what}");
             assert_eq!(ib.due_date, d("2027-01-29"), "{what}");
             assert_eq!(ib.items.len(), 1);
             assert_eq!(ib.items[0].kind, IndividualKind::Undeducted);
@@ -548,14 +479,7 @@ fn carry_over_once_then_individual() {
 #[test]
 fn carry_over_goes_to_the_members_current_office() {
     let mut l = example_builder()
-        .carry_over(
-            "E0003",
-            "O001",
-            "2026-11",
-            942,
-            DeductionReason::InsufficientPay,
-            0,
-        )
+        .carry_over("E0003", "O001", "2026-11", 942, DeductionReason::InsufficientPay, 0)
         .build();
     apply_ok(&mut l, &transfer("000102", "O002", "2026-12-01"));
     let bill = compute(&l);
@@ -613,24 +537,14 @@ fn invoice_amount_offset_vs_separate_and_fee_tax_truncation() {
         ),
         // fee trunc(3300 × 0.03 = 99.0) = 99; tax trunc(9.9) = 9; invoice 3300 − 108 = 3192
         (FeeSettlement::Offset, &[("GTL", 3300)], [3300, 99, 9, 3192]),
-        (
-            FeeSettlement::Separate,
-            &[("GTL", 3300)],
-            [3300, 99, 9, 3300],
-        ),
+        (FeeSettlement::Separate, &[("GTL", 3300)], [3300, 99, 9, 3300]),
         // fee trunc(−23.37) = −23; tax trunc(−2.3) = −2; invoice −779 − (−25) = −754
-        (
-            FeeSettlement::Offset,
-            &[("GTL", -779)],
-            [-779, -23, -2, -754],
-        ),
+        (FeeSettlement::Offset, &[("GTL", -779)], [-779, -23, -2, -754]),
         // fee trunc(300 × 0.03 = 9.0) = 9; tax trunc(0.9) = 0; invoice 300 − 9 = 291
         (FeeSettlement::Offset, &[("GTL", 300)], [300, 9, 0, 291]),
     ];
     for (settlement, by, want) in cases {
-        let l = example_builder()
-            .settings(|s| s.fee_settlement = settlement)
-            .build();
+        let l = example_builder().settings(|s| s.fee_settlement = settlement).build();
         let map: BTreeMap<String, Yen> = by.iter().map(|(p, a)| (p.to_string(), yen(*a))).collect();
         assert_eq!(t4(&office_totals(&l, &map)), want, "{settlement:?} {by:?}");
     }
@@ -659,16 +573,10 @@ fn office_fee_is_a_sum_of_truncations_on_a_real_bill() {
 #[test]
 fn lump_sum_withdrawal_bills_the_rest_of_the_policy_year_to_the_person() {
     let mut l = example();
-    apply_ok(
-        &mut l,
-        &withdrawal("E0005", "2026-12-10", WithdrawalOption::LumpSum),
-    );
+    apply_ok(&mut l, &withdrawal("E0005", "2026-12-10", WithdrawalOption::LumpSum));
     let bill = compute(&l);
     // The withdrawal month stays on the office bill.
-    assert_eq!(
-        lines(office(&bill, "O002")),
-        vec![line(R, "E0005", "2026-12", 3769)]
-    );
+    assert_eq!(lines(office(&bill, "O002")), vec![line(R, "E0005", "2026-12", 3769)]);
     assert_eq!(t4(&office(&bill, "O002").totals), [3769, 113, 11, 3645]);
     assert_eq!(bill.individual_bills.len(), 1);
     let ib = &bill.individual_bills[0];
@@ -715,14 +623,7 @@ fn lump_sum_and_outstanding_undeducted_amounts_share_one_invoice() {
     // 000201 retires at the end of December with a lump sum; November's 3769 was not deducted
     // and was already carried once → billed to the person too.
     let mut l = example_builder()
-        .carry_over(
-            "E0005",
-            "O002",
-            "2026-11",
-            3769,
-            DeductionReason::InsufficientPay,
-            1,
-        )
+        .carry_over("E0005", "O002", "2026-11", 3769, DeductionReason::InsufficientPay, 1)
         .build();
     apply_ok(
         &mut l,
@@ -735,11 +636,7 @@ fn lump_sum_and_outstanding_undeducted_amounts_share_one_invoice() {
     let bill = compute(&l);
     assert_eq!(bill.individual_bills.len(), 1);
     let ib = &bill.individual_bills[0];
-    let mut items: Vec<_> = ib
-        .items
-        .iter()
-        .map(|i| (i.kind.code(), i.amount.to_i64()))
-        .collect();
+    let mut items: Vec<_> = ib.items.iter().map(|i| (i.kind.code(), i.amount.to_i64())).collect();
     items.sort();
     // lump sum 3 × 3769 = 11307 (2027-01..03); undeducted 3769 (2026-11)
     assert_eq!(items, vec![("lump_sum", 11307), ("undeducted", 3769)]);
@@ -753,17 +650,11 @@ fn lump_sum_and_outstanding_undeducted_amounts_share_one_invoice() {
 fn lump_sum_withdrawal_in_the_last_month_of_the_policy_year_leaves_nothing() {
     let mut l = example();
     l.month = ym("2027-03");
-    apply_ok(
-        &mut l,
-        &withdrawal("E0005", "2027-03-10", WithdrawalOption::LumpSum),
-    );
+    apply_ok(&mut l, &withdrawal("E0005", "2027-03-10", WithdrawalOption::LumpSum));
     let bill = compute(&l);
     assert!(bill.individual_bills.is_empty());
     // March still on the office bill: basis 2026-04-01, insurance age 64 → floor(3769.6) = 3769
-    assert_eq!(
-        lines(office(&bill, "O002")),
-        vec![line(R, "E0005", "2027-03", 3769)]
-    );
+    assert_eq!(lines(office(&bill, "O002")), vec![line(R, "E0005", "2027-03", 3769)]);
 }
 
 #[test]
@@ -783,10 +674,7 @@ fn bank_transfer_withdrawer_leaves_the_office_bill_after_the_withdrawal_month() 
         .map(|a| (a.enrollment.as_str(), a.month, a.amount.to_i64()))
         .collect();
     assert_eq!(at, vec![("E0005", ym("2026-12"), 3769)]);
-    assert!(
-        finding_codes(&bill).contains(&"B2004"),
-        "no bank account yet"
-    );
+    assert!(finding_codes(&bill).contains(&"B2004"), "no bank account yet");
     let account = BankAccount {
         bank_code: "0001".into(),
         branch_code: "001".into(),
@@ -810,10 +698,7 @@ fn bank_transfer_withdrawer_leaves_the_office_bill_after_the_withdrawal_month() 
         &withdrawal("E0005", "2026-10-15", WithdrawalOption::BankTransfer),
     );
     let bill = compute(&l);
-    assert_eq!(
-        lines(office(&bill, "O002")),
-        vec![line(RT, "E0005", "2026-11", -3769)]
-    );
+    assert_eq!(lines(office(&bill, "O002")), vec![line(RT, "E0005", "2026-11", -3769)]);
     // fee trunc(−113.07) = −113; tax trunc(−11.3) = −11; invoice −3769 − (−124) = −3645
     assert_eq!(t4(&office(&bill, "O002").totals), [-3769, -113, -11, -3645]);
     let at: Vec<_> = bill
@@ -830,10 +715,7 @@ fn bank_transfer_withdrawer_leaves_the_office_bill_after_the_withdrawal_month() 
         &withdrawal("E0005", "2026-12-10", WithdrawalOption::BankTransfer),
     );
     let bill = compute(&l);
-    assert_eq!(
-        lines(office(&bill, "O002")),
-        vec![line(R, "E0005", "2026-12", 3769)]
-    );
+    assert_eq!(lines(office(&bill, "O002")), vec![line(R, "E0005", "2026-12", 3769)]);
     assert!(bill.account_transfers.is_empty());
     l.month = ym("2027-01");
     let bill = compute(&l);
@@ -909,11 +791,7 @@ fn rate_table_gap_is_an_error_never_a_zero_line() {
         .build();
     let bill = compute(&l);
     assert!(bill.has_errors());
-    let f = bill
-        .findings
-        .iter()
-        .find(|f| f.code.code == "B1001")
-        .expect("B1001");
+    let f = bill.findings.iter().find(|f| f.code.code == "B1001").expect("B1001");
     assert_eq!(f.enrollment.as_deref(), Some("E1"));
     assert_eq!(f.severity(), Severity::Error);
     let o1 = office(&bill, "O001");
@@ -943,11 +821,7 @@ fn minimum_headcount_warning() {
             apply_ok(&mut l, &w0001("2026-11-18"));
         }
         let bill = compute(&l);
-        let warnings: Vec<_> = bill
-            .findings
-            .iter()
-            .filter(|f| f.code.code == "B2002")
-            .collect();
+        let warnings: Vec<_> = bill.findings.iter().filter(|f| f.code.code == "B2002").collect();
         assert_eq!(warnings.len(), want, "{gtl_min} {med_min} {join}");
         assert!(warnings.iter().all(|f| f.severity() == Severity::Warning));
         assert!(!bill.has_errors());
@@ -1047,9 +921,7 @@ fn partial_deduction_recomputes_the_office_fee_on_what_was_collected() {
         (FeeSettlement::Separate, 7159),
     ];
     for (settlement, payable) in cases {
-        let l = example_builder()
-            .settings(|s| s.fee_settlement = settlement)
-            .build();
+        let l = example_builder().settings(|s| s.fee_settlement = settlement).build();
         let bill = compute(&l);
         let r = [reported(
             1,
@@ -1066,15 +938,8 @@ fn partial_deduction_recomputes_the_office_fee_on_what_was_collected() {
             (u.enrollment.as_str(), u.amount, u.handling),
             ("E0004", yen(722), Handling::CarryOver)
         );
-        let m = out
-            .members
-            .iter()
-            .find(|m| m.employee_no == "000102")
-            .expect("member");
-        assert_eq!(
-            (m.billed, m.deducted, m.undeducted),
-            (yen(5722), yen(5000), yen(722))
-        ); // 5722 − 5000 = 722
+        let m = out.members.iter().find(|m| m.employee_no == "000102").expect("member");
+        assert_eq!((m.billed, m.deducted, m.undeducted), (yen(5722), yen(5000), yen(722))); // 5722 − 5000 = 722
         assert_eq!(m.reason, Some(DeductionReason::InsufficientPay));
         let c = &out.offices["O001"];
         // collected GTL 1721, MED 6160 − 722 = 5438; Σ 7159
@@ -1094,10 +959,7 @@ fn partial_deduction_recomputes_the_office_fee_on_what_was_collected() {
 #[test]
 fn refunds_are_always_settled_and_add_to_what_is_available() {
     let mut l = example();
-    apply_ok(
-        &mut l,
-        &withdrawal("E0001", "2026-09-30", WithdrawalOption::End),
-    );
+    apply_ok(&mut l, &withdrawal("E0001", "2026-09-30", WithdrawalOption::End));
     let bill = compute(&l);
     // 000101 in O001: retro −779 (10), −779 (11), regular E0002 1380 → billed −178.
     // (deducted, E0002 undeducted or problem)
@@ -1109,13 +971,7 @@ fn refunds_are_always_settled_and_add_to_what_is_available() {
         (0, Err("D5001")),     // 0 > billed −178
     ];
     for (amount, want) in cases {
-        let r = [reported(
-            1,
-            "000101",
-            None,
-            amount,
-            Some(DeductionReason::Leave),
-        )];
+        let r = [reported(1, "000101", None, amount, Some(DeductionReason::Leave))];
         match (deduction::apply(&l, &bill, &r, Mode::Exceptions), want) {
             (Ok(out), Ok(undeducted)) => {
                 let total: i64 = out.undeducted.iter().map(|u| u.amount.to_i64()).sum();
@@ -1134,13 +990,7 @@ fn refunds_are_always_settled_and_add_to_what_is_available() {
         }
     }
     // The −1000 case per office: GTL 942 − 779 − 779 = −616, MED 1380 + 4780 = 6160 − 822 = 5338.
-    let r = [reported(
-        1,
-        "000101",
-        None,
-        -1000,
-        Some(DeductionReason::Leave),
-    )];
+    let r = [reported(1, "000101", None, -1000, Some(DeductionReason::Leave))];
     let out = deduction::apply(&l, &bill, &r, Mode::Exceptions).expect("ok");
     let c = &out.offices["O001"];
     assert_eq!(c.collected_by_product["GTL"], yen(-616));
@@ -1155,10 +1005,7 @@ fn refunds_are_always_settled_and_add_to_what_is_available() {
 fn member_with_lines_in_two_offices_needs_the_office_column() {
     let mut l = example();
     apply_ok(&mut l, &transfer("000101", "O002", "2026-10-01"));
-    apply_ok(
-        &mut l,
-        &withdrawal("E0001", "2026-09-30", WithdrawalOption::End),
-    );
+    apply_ok(&mut l, &withdrawal("E0001", "2026-09-30", WithdrawalOption::End));
     let bill = compute(&l);
     // 000101: O001 refunds −779 × 2 = −1558; O002 E0002 1380.
     let r = [reported(1, "000101", None, 1380, None)];
@@ -1189,17 +1036,9 @@ fn undeducted_handling_per_line() {
     use DeductionReason::{InsufficientPay, Retired};
     let cases = [
         // (group handling, reason, handling of the regular and retro parts; a carry-over part is always individual)
-        (
-            UndeductedHandling::CarryOver,
-            InsufficientPay,
-            Handling::CarryOver,
-        ),
+        (UndeductedHandling::CarryOver, InsufficientPay, Handling::CarryOver),
         (UndeductedHandling::CarryOver, Retired, Handling::Individual),
-        (
-            UndeductedHandling::Individual,
-            InsufficientPay,
-            Handling::Individual,
-        ),
+        (UndeductedHandling::Individual, InsufficientPay, Handling::Individual),
     ];
     for (group, reason, regular) in cases {
         let l = example_builder()
@@ -1211,11 +1050,7 @@ fn undeducted_handling_per_line() {
         let r = [reported(1, "000102", None, 0, Some(reason))];
         let out = deduction::apply(&l, &bill, &r, Mode::Exceptions).expect("ok");
         for u in &out.undeducted {
-            let want = if u.kind == CO {
-                Handling::Individual
-            } else {
-                regular
-            };
+            let want = if u.kind == CO { Handling::Individual } else { regular };
             assert_eq!(u.handling, want, "{group:?} {reason:?} {:?}", u.kind);
             assert_eq!(u.reason, reason);
         }
@@ -1227,17 +1062,8 @@ fn undeducted_handling_per_line() {
     // No reason given: "その他" with a D5006 warning.
     let l = example();
     let bill = compute(&l);
-    let out = deduction::apply(
-        &l,
-        &bill,
-        &[reported(1, "000102", None, 0, None)],
-        Mode::Exceptions,
-    )
-    .expect("ok");
-    assert!(out
-        .undeducted
-        .iter()
-        .all(|u| u.reason == DeductionReason::Other));
+    let out = deduction::apply(&l, &bill, &[reported(1, "000102", None, 0, None)], Mode::Exceptions).expect("ok");
+    assert!(out.undeducted.iter().all(|u| u.reason == DeductionReason::Other));
     assert_eq!(
         out.findings.iter().map(|f| f.code.code).collect::<Vec<_>>(),
         vec!["D5006"]
@@ -1283,17 +1109,10 @@ fn allocate_covers_carry_over_then_retro_oldest_first_then_regular() {
         (-300, [4780, 942, 942, 942, 500, 0]),
     ];
     for (amount, want) in cases {
-        let got: Vec<i64> = allocate(&refs, yen(amount))
-            .iter()
-            .map(|y| y.to_i64())
-            .collect();
+        let got: Vec<i64> = allocate(&refs, yen(amount)).iter().map(|y| y.to_i64()).collect();
         assert_eq!(got, want, "{amount}");
         let sum: i64 = want.iter().sum();
-        assert_eq!(
-            sum,
-            7806 - amount,
-            "{amount}: uncovered = billed − deducted"
-        );
+        assert_eq!(sum, 7806 - amount, "{amount}: uncovered = billed − deducted");
     }
 }
 
@@ -1339,10 +1158,7 @@ fn allocate_within_a_kind_goes_by_product_then_enrollment() {
     ];
     for (ls, amount, want) in cases {
         let refs: Vec<&BillLine> = ls.iter().collect();
-        let got: Vec<i64> = allocate(&refs, yen(amount))
-            .iter()
-            .map(|y| y.to_i64())
-            .collect();
+        let got: Vec<i64> = allocate(&refs, yen(amount)).iter().map(|y| y.to_i64()).collect();
         assert_eq!(got, want, "{ls:?}");
     }
 }

@@ -166,11 +166,7 @@ pub fn from_bill(bill: &Bill, state: &str, revision: i64, names: OfficeNames<'_>
                     name,
                     deduction_destination,
                     totals: totals_doc(&o.totals),
-                    by_product: o
-                        .by_product
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.to_i64()))
-                        .collect(),
+                    by_product: o.by_product.iter().map(|(k, v)| (k.clone(), v.to_i64())).collect(),
                     lines: o.lines.iter().map(line_doc).collect(),
                 }
             })
@@ -279,11 +275,7 @@ pub fn to_bill(doc: &BillDoc) -> Bill {
                         reason: l.reason.as_deref().and_then(DeductionReason::from_label),
                     })
                     .collect(),
-                by_product: o
-                    .by_product
-                    .iter()
-                    .map(|(k, v)| (k.clone(), Yen::new(*v)))
-                    .collect(),
+                by_product: o.by_product.iter().map(|(k, v)| (k.clone(), Yen::new(*v))).collect(),
                 totals: totals(&o.totals),
             })
             .collect(),
@@ -292,16 +284,13 @@ pub fn to_bill(doc: &BillDoc) -> Bill {
             .findings
             .iter()
             .filter_map(|f| {
-                finding::ALL
-                    .iter()
-                    .find(|c| c.code == f.code)
-                    .map(|c| Finding {
-                        code: *c,
-                        message: f.message.clone(),
-                        office: f.office.clone(),
-                        employee_no: f.employee_no.clone(),
-                        enrollment: f.enrollment.clone(),
-                    })
+                finding::ALL.iter().find(|c| c.code == f.code).map(|c| Finding {
+                    code: *c,
+                    message: f.message.clone(),
+                    office: f.office.clone(),
+                    employee_no: f.employee_no.clone(),
+                    enrollment: f.enrollment.clone(),
+                })
             })
             .collect(),
         individual_bills: doc

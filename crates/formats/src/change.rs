@@ -187,17 +187,11 @@ pub fn to_doc(c: &Change) -> ChangeDoc {
         Change::Hire { member } => ChangeDoc::Hire {
             member: member_json(member),
         },
-        Change::Status {
-            employee_no,
-            status,
-        } => ChangeDoc::Status {
+        Change::Status { employee_no, status } => ChangeDoc::Status {
             employee_no: employee_no.clone(),
             status: status_code(*status).into(),
         },
-        Change::BankTransferSwitch {
-            employee_no,
-            account,
-        } => ChangeDoc::BankTransferSwitch {
+        Change::BankTransferSwitch { employee_no, account } => ChangeDoc::BankTransferSwitch {
             employee_no: employee_no.clone(),
             account: bank_account_json(account),
         },
@@ -209,21 +203,14 @@ fn insured(s: &str) -> d::Insured {
 }
 
 fn text(v: &serde_json::Value, key: &str) -> String {
-    v.get(key)
-        .and_then(|x| x.as_str())
-        .unwrap_or_default()
-        .to_string()
+    v.get(key).and_then(|x| x.as_str()).unwrap_or_default().to_string()
 }
 
 pub fn account_from_json(v: &serde_json::Value) -> Result<d::BankAccount, BadChange> {
     let account_type = match text(v, "account_type").as_str() {
         "1" => d::AccountType::Ordinary,
         "2" => d::AccountType::Current,
-        other => {
-            return Err(BadChange(format!(
-                "預金種目「{other}」は 1（普通）か 2（当座）です"
-            )))
-        }
+        other => return Err(BadChange(format!("預金種目「{other}」は 1（普通）か 2（当座）です"))),
     };
     Ok(d::BankAccount {
         bank_code: text(v, "bank_code"),
@@ -236,8 +223,7 @@ pub fn account_from_json(v: &serde_json::Value) -> Result<d::BankAccount, BadCha
 
 fn member_from_json(v: &serde_json::Value) -> Result<d::Member, BadChange> {
     let date = |k: &str| {
-        NaiveDate::parse_from_str(&text(v, k), "%Y-%m-%d")
-            .map_err(|_| BadChange(format!("{k}が日付ではありません")))
+        NaiveDate::parse_from_str(&text(v, k), "%Y-%m-%d").map_err(|_| BadChange(format!("{k}が日付ではありません")))
     };
     Ok(d::Member {
         employee_no: text(v, "employee_no"),
@@ -340,17 +326,11 @@ pub fn from_doc(doc: &ChangeDoc) -> Result<Change, BadChange> {
         ChangeDoc::Hire { member } => Change::Hire {
             member: Box::new(member_from_json(member)?),
         },
-        ChangeDoc::Status {
-            employee_no,
-            status,
-        } => Change::Status {
+        ChangeDoc::Status { employee_no, status } => Change::Status {
             employee_no: employee_no.clone(),
             status: status_from_code(status)?,
         },
-        ChangeDoc::BankTransferSwitch {
-            employee_no,
-            account,
-        } => Change::BankTransferSwitch {
+        ChangeDoc::BankTransferSwitch { employee_no, account } => Change::BankTransferSwitch {
             employee_no: employee_no.clone(),
             account: account_from_json(account)?,
         },

@@ -193,10 +193,7 @@ fn prepare(raw: &str) -> String {
         Some((date, time)) if is_time(time) => date,
         _ => without_time,
     };
-    let mut out: String = without_time
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let mut out: String = without_time.chars().filter(|c| !c.is_whitespace()).collect();
     if let Some(first) = out.chars().next().filter(char::is_ascii_lowercase) {
         out.replace_range(..1, &first.to_ascii_uppercase().to_string());
     }
@@ -297,12 +294,7 @@ pub fn wareki(era: Era, year: u32, month: u32, day: u32) -> Result<NaiveDate, Da
     if let Some(end) = era.end().filter(|end| date > *end) {
         let last_year = era.year_of(end);
         let message = if i64::from(year) > i64::from(last_year) {
-            format!(
-                "{}は{}年（{}）までです",
-                era.name(),
-                last_year,
-                end.format("%Y-%m-%d")
-            )
+            format!("{}は{}年（{}）までです", era.name(), last_year, end.format("%Y-%m-%d"))
         } else {
             format!(
                 "{}は{}年{}月{}日（{}）までです",
@@ -321,10 +313,7 @@ pub fn wareki(era: Era, year: u32, month: u32, day: u32) -> Result<NaiveDate, Da
 /// A Gregorian date, or a message that says why it does not exist.
 fn calendar_date(year: i32, month: u32, day: u32) -> Result<NaiveDate, DateError> {
     if !(1..=12).contains(&month) {
-        return Err(DateError::new(
-            code::DATE_INVALID,
-            "存在しない日付です（月は1〜12）",
-        ));
+        return Err(DateError::new(code::DATE_INVALID, "存在しない日付です（月は1〜12）"));
     }
     NaiveDate::from_ymd_opt(year, month, day).ok_or_else(|| {
         let last = (28..=31)
@@ -365,11 +354,7 @@ fn parse_western(s: &str) -> Result<NaiveDate, DateError> {
     let year = digits(parts.year, 4, 4).ok_or_else(DateError::format)?;
     let month = digits(parts.month, 1, 2).ok_or_else(DateError::format)?;
     let day = digits(parts.day, 1, 2).ok_or_else(DateError::format)?;
-    calendar_date(
-        i32::try_from(year).map_err(|_| DateError::format())?,
-        month,
-        day,
-    )
+    calendar_date(i32::try_from(year).map_err(|_| DateError::format())?, month, day)
 }
 
 /// Excel's largest date serial, 9999-12-31.
@@ -407,11 +392,7 @@ pub fn to_wareki(date: NaiveDate) -> String {
     match Era::of(date) {
         Some(era) => {
             let year = era.year_of(date);
-            let year = if year == 1 {
-                "元".to_owned()
-            } else {
-                year.to_string()
-            };
+            let year = if year == 1 { "元".to_owned() } else { year.to_string() };
             format!("{}{}年{}月{}日", era.name(), year, date.month(), date.day())
         }
         None => date.format("%Y-%m-%d").to_string(),

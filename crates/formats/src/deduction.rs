@@ -70,18 +70,13 @@ fn parse_amount(raw: &str) -> Option<Yen> {
 }
 
 fn from_table(table: Table) -> Result<Vec<Reported>, FileError> {
-    let cols = table
-        .columns(COLUMNS)
-        .map_err(|p| FileError::new(&table.file, p))?;
+    let cols = table.columns(COLUMNS).map_err(|p| FileError::new(&table.file, p))?;
     let mut problems = Problems::new();
     let mut out = Vec::with_capacity(table.rows.len());
     let col = |name: &str| cols.index(name);
     for row in &table.rows {
         let cell = |name: &str| col(name).map_or("", |i| row.get(i));
-        let at = |c: &str, p: Problem| {
-            p.at_row(row.row)
-                .in_column(table.header(col(c).unwrap_or(0)))
-        };
+        let at = |c: &str, p: Problem| p.at_row(row.row).in_column(table.header(col(c).unwrap_or(0)));
         let raw_no = cell(EMPLOYEE_NO);
         let employee_no = match digits_only(raw_no) {
             Some(n) => n,

@@ -100,11 +100,7 @@ impl std::error::Error for DecodeError {}
 /// 1-based line of a byte offset. LF (0x0A) is never part of a multi-byte character in UTF-8 or
 /// cp932, so counting it is exact.
 fn line_of(bytes: &[u8], offset: usize) -> usize {
-    bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    bytes[..offset.min(bytes.len())].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// Decodes a text file, detecting UTF-8 with BOM, UTF-8 or cp932.
@@ -153,8 +149,7 @@ fn decode_cp932(bytes: &[u8]) -> Result<String, DecodeError> {
     );
     let mut read = 0;
     loop {
-        let (result, n) =
-            decoder.decode_to_string_without_replacement(&bytes[read..], &mut text, true);
+        let (result, n) = decoder.decode_to_string_without_replacement(&bytes[read..], &mut text, true);
         read += n;
         match result {
             DecoderResult::InputEmpty => return Ok(text),

@@ -250,19 +250,13 @@ mod tests {
         let text = err.to_string();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), MAX_PROBLEMS + 1);
-        assert_eq!(
-            lines[0],
-            "hr.csv 2行目 「性別」列: 値「X」— 性別（男/女、M/F、1/2）"
-        );
+        assert_eq!(lines[0], "hr.csv 2行目 「性別」列: 値「X」— 性別（男/女、M/F、1/2）");
         assert_eq!(lines[MAX_PROBLEMS], "hr.csv: ほかに3件の問題があります");
     }
 
     #[test]
     fn display_without_position() {
-        let err = FileError::single(
-            "hr.csv",
-            Problem::new(code::NO_HEADER, "見出しの行がありません"),
-        );
+        let err = FileError::single("hr.csv", Problem::new(code::NO_HEADER, "見出しの行がありません"));
         assert_eq!(err.to_string(), "hr.csv: 見出しの行がありません");
         assert!(Problems::new().finish("x").is_ok());
     }

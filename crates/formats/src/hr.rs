@@ -185,10 +185,7 @@ pub fn read_hr(path: &Path) -> Result<HrSnapshot, FileError> {
     let bytes = std::fs::read(path).map_err(|e| {
         FileError::single(
             &name,
-            Problem::new(
-                code::FILE_UNREADABLE,
-                format!("ファイルを読めません（{e}）"),
-            ),
+            Problem::new(code::FILE_UNREADABLE, format!("ファイルを読めません（{e}）")),
         )
     })?;
     read_hr_bytes(&name, &bytes)
@@ -224,11 +221,7 @@ pub fn read_hr_bytes(name: &str, bytes: &[u8]) -> Result<HrSnapshot, FileError> 
     Ok(HrSnapshot {
         encoding: table.encoding,
         rows,
-        unknown_columns: columns
-            .unknown
-            .iter()
-            .map(|&i| table.header(i).to_owned())
-            .collect(),
+        unknown_columns: columns.unknown.iter().map(|&i| table.header(i).to_owned()).collect(),
     })
 }
 
@@ -288,17 +281,11 @@ impl<'a> Cells<'a> {
 
     /// A normalised text field; `None` when the column is absent or the cell blank.
     fn text(&self, field: &str) -> Option<String> {
-        self.raw(field)
-            .map(|(_, raw)| normalize(raw))
-            .filter(|v| !v.is_empty())
+        self.raw(field).map(|(_, raw)| normalize(raw)).filter(|v| !v.is_empty())
     }
 
     /// A required field parsed with `parse`; a blank cell or a parse failure is a problem.
-    fn required<T>(
-        &mut self,
-        field: &str,
-        parse: impl FnOnce(&str) -> Result<T, (&'static str, String)>,
-    ) -> Option<T> {
+    fn required<T>(&mut self, field: &str, parse: impl FnOnce(&str) -> Result<T, (&'static str, String)>) -> Option<T> {
         let (index, raw) = self.raw(field)?;
         if normalize(raw).is_empty() {
             self.problem(
@@ -343,9 +330,7 @@ impl<'a> Cells<'a> {
             ))
         });
         let name = self.required(NAME, |raw| Ok(normalize(raw)));
-        let birth_date = self.required(BIRTH_DATE, |raw| {
-            parse_date(raw).map_err(|e| (e.code, e.message))
-        });
+        let birth_date = self.required(BIRTH_DATE, |raw| parse_date(raw).map_err(|e| (e.code, e.message)));
         let gender = self.required(GENDER, |raw| {
             Sex::parse(raw).ok_or((code::GENDER, "性別（男/女、M/F、1/2）".to_owned()))
         });

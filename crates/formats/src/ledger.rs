@@ -155,23 +155,21 @@ fn enrollment(e: &p::Enrollment, members: &BTreeMap<String, d::Member>) -> d::En
     let option = e.withdrawal_option.map(withdrawal_option);
     // The withdrawal month: as given, else the member's retirement month, else the month before
     // coverage ends (lump sum) — DOMAIN.md is silent; see docs/DECISIONS.md.
-    let withdrawal = option
-        .filter(|o| *o != d::WithdrawalOption::End)
-        .map(|option| {
-            let month = e
-                .withdrawal_month
-                .as_deref()
-                .map(month)
-                .or_else(|| {
-                    members
-                        .get(&e.employee_no)
-                        .and_then(|m| m.retired_on)
-                        .map(YearMonth::of)
-                })
-                .or_else(|| e.end_month.as_deref().map(month))
-                .unwrap_or_else(|| month(&e.start_month));
-            d::Withdrawal { month, option }
-        });
+    let withdrawal = option.filter(|o| *o != d::WithdrawalOption::End).map(|option| {
+        let month = e
+            .withdrawal_month
+            .as_deref()
+            .map(month)
+            .or_else(|| {
+                members
+                    .get(&e.employee_no)
+                    .and_then(|m| m.retired_on)
+                    .map(YearMonth::of)
+            })
+            .or_else(|| e.end_month.as_deref().map(month))
+            .unwrap_or_else(|| month(&e.start_month));
+        d::Withdrawal { month, option }
+    });
     d::Enrollment {
         id: e.id.clone(),
         employee_no: e.employee_no.clone(),
@@ -187,10 +185,7 @@ fn enrollment(e: &p::Enrollment, members: &BTreeMap<String, d::Member>) -> d::En
 
 /// The month's ledger from a package that `parse_package` accepted. `confirmed_locally` are months
 /// this database confirmed that the package's `billed` list may not show yet, with their lines.
-pub fn to_ledger(
-    pkg: &p::BillPackage,
-    confirmed_locally: &[(YearMonth, Vec<d::Billed>)],
-) -> d::Ledger {
+pub fn to_ledger(pkg: &p::BillPackage, confirmed_locally: &[(YearMonth, Vec<d::Billed>)]) -> d::Ledger {
     let s = &pkg.group.settings;
     let settings = d::Settings {
         cutoff_day: s.cutoff_day,
@@ -207,11 +202,7 @@ pub fn to_ledger(
         },
         tax_rate: Ratio::new(s.tax_rate),
     };
-    let members: BTreeMap<String, d::Member> = pkg
-        .members
-        .iter()
-        .map(|m| (m.employee_no.clone(), member(m)))
-        .collect();
+    let members: BTreeMap<String, d::Member> = pkg.members.iter().map(|m| (m.employee_no.clone(), member(m))).collect();
     let enrollments = pkg
         .enrollments
         .iter()

@@ -34,9 +34,7 @@ use std::fmt;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
@@ -521,13 +519,11 @@ const DECIMAL_HINT: &str = "小数を \"0.05\" のような文字列で書いて
 /// `text` is the JSON text of one value: a string or a number.
 fn parse_json_decimal(text: &str) -> Result<Decimal, String> {
     if text.starts_with('"') {
-        let s: String =
-            serde_json::from_str(text).map_err(|_| format!("値{text}— {DECIMAL_HINT}"))?;
+        let s: String = serde_json::from_str(text).map_err(|_| format!("値{text}— {DECIMAL_HINT}"))?;
         if !is_plain_decimal(&s) {
             return Err(format!("値「{s}」— {DECIMAL_HINT}"));
         }
-        Decimal::from_str_exact(&s)
-            .map_err(|_| format!("値「{s}」— 桁が多すぎて小数として扱えません"))
+        Decimal::from_str_exact(&s).map_err(|_| format!("値「{s}」— 桁が多すぎて小数として扱えません"))
     } else if text.starts_with('-') || text.starts_with(|c: char| c.is_ascii_digit()) {
         let parsed = if text.contains(['e', 'E']) {
             Decimal::from_scientific(text)
@@ -578,11 +574,7 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     if !shape_ok {
         return None;
     }
-    NaiveDate::from_ymd_opt(
-        s[..4].parse().ok()?,
-        s[5..7].parse().ok()?,
-        s[8..].parse().ok()?,
-    )
+    NaiveDate::from_ymd_opt(s[..4].parse().ok()?, s[5..7].parse().ok()?, s[8..].parse().ok()?)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -624,10 +616,7 @@ pub enum PackageError {
         message: String,
     },
     /// Readable, but wrong in meaning: every problem found.
-    Invalid {
-        file: String,
-        problems: Vec<Problem>,
-    },
+    Invalid { file: String, problems: Vec<Problem> },
 }
 
 impl PackageError {
@@ -635,9 +624,7 @@ impl PackageError {
     pub fn lines(&self) -> Vec<String> {
         match self {
             PackageError::Syntax { .. } => vec![self.to_string()],
-            PackageError::Invalid { problems, .. } => {
-                problems.iter().map(Problem::to_string).collect()
-            }
+            PackageError::Invalid { problems, .. } => problems.iter().map(Problem::to_string).collect(),
         }
     }
 }
@@ -659,11 +646,7 @@ impl fmt::Display for PackageError {
                 write!(f, ": {message}")
             }
             PackageError::Invalid { file, problems } => {
-                write!(
-                    f,
-                    "{file}: {} 件の問題があるため読み込みませんでした",
-                    problems.len()
-                )?;
+                write!(f, "{file}: {} 件の問題があるため読み込みませんでした", problems.len())?;
                 for p in problems {
                     write!(f, "\n{p}")?;
                 }
@@ -1099,12 +1082,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_, '_> {
         f.write_str("a field name")
     }
     fn visit_str<E>(self, key: &str) -> Result<Option<usize>, E> {
-        let found = self
-            .walk
-            .shape
-            .fields
-            .iter()
-            .position(|(name, _)| *name == key);
+        let found = self.walk.shape.fields.iter().position(|(name, _)| *name == key);
         if found.is_none() {
             let mut path = String::new();
             Seg::Field(self.walk.path, key).render(&mut path);
@@ -1233,13 +1211,7 @@ static PLAN_SHAPE: Shape = Shape {
     fields: &[("code", L), ("name", L)],
 };
 static RATE_SHAPE: Shape = Shape {
-    fields: &[
-        ("plan", L),
-        ("min_age", L),
-        ("max_age", L),
-        ("gender", L),
-        ("rate", L),
-    ],
+    fields: &[("plan", L), ("min_age", L), ("max_age", L), ("gender", L), ("rate", L)],
 };
 static MEMBER_SHAPE: Shape = Shape {
     fields: &[
@@ -1303,12 +1275,7 @@ static CARRY_OVER_SHAPE: Shape = Shape {
     ],
 };
 static BILLED_SHAPE: Shape = Shape {
-    fields: &[
-        ("month", L),
-        ("enrollment", L),
-        ("office", L),
-        ("amount", L),
-    ],
+    fields: &[("month", L), ("enrollment", L), ("office", L), ("amount", L)],
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1316,8 +1283,7 @@ static BILLED_SHAPE: Shape = Shape {
 // ---------------------------------------------------------------------------------------------
 
 pub(crate) const MONTH_HINT: &str = "年月は YYYY-MM の形で書いてください（例: 2026-12）";
-pub(crate) const DATE_HINT: &str =
-    "日付は YYYY-MM-DD の形の実在する日付で書いてください（例: 2026-11-25）";
+pub(crate) const DATE_HINT: &str = "日付は YYYY-MM-DD の形の実在する日付で書いてください（例: 2026-11-25）";
 
 /// Collects problems in document order. Paths are passed as closures so that nothing is
 /// formatted for the (many) values that are fine.
@@ -1342,12 +1308,7 @@ impl<'f> Checker<'f> {
         });
     }
 
-    pub(crate) fn value(
-        &mut self,
-        path: impl Into<String>,
-        value: impl fmt::Display,
-        message: &str,
-    ) {
+    pub(crate) fn value(&mut self, path: impl Into<String>, value: impl fmt::Display, message: &str) {
         self.add(path, format!("値「{value}」— {message}"));
     }
 
@@ -1382,11 +1343,7 @@ impl<'f> Checker<'f> {
             self.value(path(), key, &format!("{what}が空です"));
         } else if let Some(&first) = seen.get(key) {
             let first = owner(first);
-            self.value(
-                path(),
-                key,
-                &format!("{what}が重複しています（{first} と同じ）"),
-            );
+            self.value(path(), key, &format!("{what}が重複しています（{first} と同じ）"));
         } else {
             seen.insert(key, index);
         }
@@ -1398,14 +1355,7 @@ impl<'f> Checker<'f> {
         }
     }
 
-    fn digits(
-        &mut self,
-        path: impl FnOnce() -> String,
-        v: &str,
-        min: usize,
-        max: usize,
-        what: &str,
-    ) {
+    fn digits(&mut self, path: impl FnOnce() -> String, v: &str, min: usize, max: usize, what: &str) {
         let ok = (min..=max).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_digit());
         if !ok {
             let len = if min == max {
@@ -1448,16 +1398,10 @@ pub fn parse_package(file_name: &str, bytes: &[u8]) -> Result<BillPackage, Packa
 }
 
 /// [`parse_package`], plus one warning per field this version does not know.
-pub fn parse_package_with_warnings(
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<(BillPackage, Vec<Problem>), PackageError> {
+pub fn parse_package_with_warnings(file_name: &str, bytes: &[u8]) -> Result<(BillPackage, Vec<Problem>), PackageError> {
     let package = parse_package(file_name, bytes)?;
     let text = json_text(file_name, bytes)?;
-    Ok((
-        package,
-        unknown_field_warnings(file_name, text, &PACKAGE_SHAPE),
-    ))
+    Ok((package, unknown_field_warnings(file_name, text, &PACKAGE_SHAPE)))
 }
 
 /// Pretty JSON, ending in a newline. `parse_package(_, &write_package(p)) == p` for a valid `p`;
@@ -1518,12 +1462,8 @@ impl BillPackage {
 pub fn validate_package(file_name: &str, p: &BillPackage) -> Result<(), PackageError> {
     let mut c = Checker::new(file_name);
     if p.format != PACKAGE_FORMAT {
-        c.problems.push(format_problem(
-            file_name,
-            &p.format,
-            PACKAGE_FORMAT,
-            "請求パッケージ",
-        ));
+        c.problems
+            .push(format_problem(file_name, &p.format, PACKAGE_FORMAT, "請求パッケージ"));
     }
     let month = c.month(|| "month".into(), &p.month);
     c.date(|| "issued_on".into(), &p.issued_on);
@@ -1559,14 +1499,7 @@ pub fn validate_package(file_name: &str, p: &BillPackage) -> Result<(), PackageE
     for (i, m) in p.members.iter().enumerate() {
         let at = |f: &str| format!("members[{i}].{f}");
         let owner = |k| format!("members[{k}]");
-        c.unique(
-            &mut members,
-            &m.employee_no,
-            i,
-            || at("employee_no"),
-            owner,
-            "社員番号",
-        );
+        c.unique(&mut members, &m.employee_no, i, || at("employee_no"), owner, "社員番号");
         if !offices.contains_key(m.office.as_str()) {
             c.value(at("office"), &m.office, "offices にない事業所コードです");
         }
@@ -1578,11 +1511,7 @@ pub fn validate_package(file_name: &str, p: &BillPackage) -> Result<(), PackageE
         for (k, d) in m.dependents.iter().enumerate() {
             let dat = |f: &str| format!("members[{i}].dependents[{k}].{f}");
             if d.id == INSURED_SELF {
-                c.value(
-                    dat("id"),
-                    &d.id,
-                    "「self」は本人を表すので家族の id には使えません",
-                );
+                c.value(dat("id"), &d.id, "「self」は本人を表すので家族の id には使えません");
             } else {
                 let owner = |j| format!("members[{i}].dependents[{j}]");
                 c.unique(&mut deps, &d.id, k, || dat("id"), owner, "家族のID");
@@ -1644,14 +1573,7 @@ pub fn validate_package(file_name: &str, p: &BillPackage) -> Result<(), PackageE
     let mut billed_seen: HashMap<u64, usize> = HashMap::with_capacity(p.billed.len());
     for (i, b) in p.billed.iter().enumerate() {
         let at = |f: &str| format!("billed[{i}].{f}");
-        let key = refs.check(
-            &mut c,
-            at,
-            &b.month,
-            "請求済みの月",
-            &b.enrollment,
-            &b.office,
-        );
+        let key = refs.check(&mut c, at, &b.month, "請求済みの月", &b.enrollment, &b.office);
         let Some((enrollment, (year, month))) = key else {
             continue;
         };
@@ -1679,11 +1601,7 @@ fn check_group(c: &mut Checker<'_>, g: &Group) {
     c.non_empty(|| "group.code".into(), &g.code, "団体コード");
     let s = &g.settings;
     if !(1..=28).contains(&s.cutoff_day) {
-        c.value(
-            "group.settings.cutoff_day",
-            s.cutoff_day,
-            "締日は 1〜28 の日です",
-        );
+        c.value("group.settings.cutoff_day", s.cutoff_day, "締日は 1〜28 の日です");
     }
     if !(1..=12).contains(&s.policy_anniversary_month) {
         let path = "group.settings.policy_anniversary_month";
@@ -1693,13 +1611,7 @@ fn check_group(c: &mut Checker<'_>, g: &Group) {
     check_bank_account(c, "group.payee_account", &g.payee_account);
     if let Some(ca) = &g.collection_account {
         let at = |f: &str| format!("group.collection_account.{f}");
-        c.digits(
-            || at("consignor_code"),
-            &ca.consignor_code,
-            10,
-            10,
-            "委託者コード",
-        );
+        c.digits(|| at("consignor_code"), &ca.consignor_code, 10, 10, "委託者コード");
         c.non_empty(
             || at("consignor_name_kana"),
             &ca.consignor_name_kana,
@@ -1716,10 +1628,7 @@ fn check_group(c: &mut Checker<'_>, g: &Group) {
 
 fn check_product(c: &mut Checker<'_>, at: &str, gp: &GroupProduct) {
     if gp.min_age > gp.max_age {
-        let message = format!(
-            "加入年齢の上限が下限 min_age「{}」より小さくなっています",
-            gp.min_age
-        );
+        let message = format!("加入年齢の上限が下限 min_age「{}」より小さくなっています", gp.min_age);
         c.value(format!("{at}.max_age"), gp.max_age, &message);
     }
     c.rate01(|| format!("{at}.discount_rate"), &gp.discount_rate);
@@ -1747,10 +1656,7 @@ fn check_product(c: &mut Checker<'_>, at: &str, gp: &GroupProduct) {
             );
         }
         if r.min_age > r.max_age {
-            let message = format!(
-                "年齢の上限が下限 min_age「{}」より小さくなっています",
-                r.min_age
-            );
+            let message = format!("年齢の上限が下限 min_age「{}」より小さくなっています", r.min_age);
             c.value(format!("{rat}.max_age"), r.max_age, &message);
         }
         if r.rate.is_sign_negative() && !r.rate.is_zero() {
@@ -1775,42 +1681,17 @@ fn check_product(c: &mut Checker<'_>, at: &str, gp: &GroupProduct) {
 }
 
 fn check_bank_account(c: &mut Checker<'_>, at: &str, b: &BankAccount) {
-    c.digits(
-        || format!("{at}.bank_code"),
-        &b.bank_code,
-        4,
-        4,
-        "銀行コード",
-    );
-    c.digits(
-        || format!("{at}.branch_code"),
-        &b.branch_code,
-        3,
-        3,
-        "支店コード",
-    );
-    c.digits(
-        || format!("{at}.account_no"),
-        &b.account_no,
-        1,
-        7,
-        "口座番号",
-    );
-    c.non_empty(
-        || format!("{at}.holder_kana"),
-        &b.holder_kana,
-        "口座名義（カナ）",
-    );
+    c.digits(|| format!("{at}.bank_code"), &b.bank_code, 4, 4, "銀行コード");
+    c.digits(|| format!("{at}.branch_code"), &b.branch_code, 3, 3, "支店コード");
+    c.digits(|| format!("{at}.account_no"), &b.account_no, 1, 7, "口座番号");
+    c.non_empty(|| format!("{at}.holder_kana"), &b.holder_kana, "口座名義（カナ）");
 }
 
 /// Coverage months and the withdrawal of one enrollment.
 fn check_coverage(c: &mut Checker<'_>, e: &Enrollment, at: impl Fn(&str) -> String) {
     let start = c.month(|| at("start_month"), &e.start_month);
     let end_text = e.end_month.as_deref().unwrap_or_default();
-    let end = e
-        .end_month
-        .as_ref()
-        .and_then(|v| c.month(|| at("end_month"), v));
+    let end = e.end_month.as_ref().and_then(|v| c.month(|| at("end_month"), v));
     if let (Some(s), Some(en)) = (start, end) {
         if en < s {
             let message = format!("終了月が開始月「{}」より前です", e.start_month);
@@ -1827,9 +1708,7 @@ fn check_coverage(c: &mut Checker<'_>, e: &Enrollment, at: impl Fn(&str) -> Stri
                 c.value(at("withdrawal_month"), w, &message);
             }
         }
-    } else if let Some(opt @ (WithdrawalOption::LumpSum | WithdrawalOption::BankTransfer)) =
-        e.withdrawal_option
-    {
+    } else if let Some(opt @ (WithdrawalOption::LumpSum | WithdrawalOption::BankTransfer)) = e.withdrawal_option {
         let name = if opt == WithdrawalOption::LumpSum {
             "lump_sum"
         } else {
@@ -1847,17 +1726,10 @@ struct Lookup<'p> {
 }
 
 impl<'p> Lookup<'p> {
-    fn new(
-        p: &'p BillPackage,
-        members: &HashMap<&'p str, usize>,
-        products: &HashMap<&'p str, usize>,
-    ) -> Self {
+    fn new(p: &'p BillPackage, members: &HashMap<&'p str, usize>, products: &HashMap<&'p str, usize>) -> Self {
         Lookup {
             members: members.iter().map(|(&k, &i)| (k, &p.members[i])).collect(),
-            products: products
-                .iter()
-                .map(|(&k, &i)| (k, &p.group_products[i]))
-                .collect(),
+            products: products.iter().map(|(&k, &i)| (k, &p.group_products[i])).collect(),
         }
     }
 }
@@ -1886,11 +1758,7 @@ impl Subscription<'_> {
             c.value(at("employee_no"), employee_no, "members にない社員番号です");
         }
         match lookup.products.get(product) {
-            None => c.value(
-                at("product"),
-                product,
-                "group_products にない商品コードです",
-            ),
+            None => c.value(at("product"), product, "group_products にない商品コードです"),
             Some(gp) if !gp.plans.iter().any(|pl| pl.code == plan) => {
                 let message = format!("商品「{product}」の plans にないプランコードです");
                 c.value(at("plan"), plan, &message);
@@ -1899,9 +1767,8 @@ impl Subscription<'_> {
         }
         if let Some(m) = member {
             if insured != INSURED_SELF && !m.dependents.iter().any(|d| d.id == insured) {
-                let message = format!(
-                    "本人は「self」、家族は社員番号「{employee_no}」の dependents の id で書いてください"
-                );
+                let message =
+                    format!("本人は「self」、家族は社員番号「{employee_no}」の dependents の id で書いてください");
                 c.value(at("insured"), insured, &message);
             }
         }

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::package::{
-    format_problem, json_text, read_typed, unknown_field_warnings, Checker, Child, PackageError,
-    Problem, Shape, UndeductedHandling, UndeductedReason,
+    format_problem, json_text, read_typed, unknown_field_warnings, Checker, Child, PackageError, Problem, Shape,
+    UndeductedHandling, UndeductedReason,
 };
 
 /// The exact value of a result report's `format`.
@@ -125,18 +125,16 @@ pub struct ReportTotals {
 impl ReportTotals {
     /// The sums over `offices`.
     pub fn sum(offices: &[OfficeResult]) -> Self {
-        offices
-            .iter()
-            .fold(ReportTotals::default(), |t, o| ReportTotals {
-                premium_total: t.premium_total + o.premium_total,
-                fee: t.fee + o.fee,
-                fee_tax: t.fee_tax + o.fee_tax,
-                invoice_amount: t.invoice_amount + o.invoice_amount,
-                undeducted: t.undeducted + o.undeducted,
-                collected_fee: t.collected_fee + o.collected_fee,
-                collected_fee_tax: t.collected_fee_tax + o.collected_fee_tax,
-                payable: t.payable + o.payable,
-            })
+        offices.iter().fold(ReportTotals::default(), |t, o| ReportTotals {
+            premium_total: t.premium_total + o.premium_total,
+            fee: t.fee + o.fee,
+            fee_tax: t.fee_tax + o.fee_tax,
+            invoice_amount: t.invoice_amount + o.invoice_amount,
+            undeducted: t.undeducted + o.undeducted,
+            collected_fee: t.collected_fee + o.collected_fee,
+            collected_fee_tax: t.collected_fee_tax + o.collected_fee_tax,
+            payable: t.payable + o.payable,
+        })
     }
 
     fn fields(&self) -> [(&'static str, i64); 8] {
@@ -212,16 +210,10 @@ pub fn parse_report(file_name: &str, bytes: &[u8]) -> Result<ResultReport, Repor
 }
 
 /// [`parse_report`], plus one warning per field this version does not know.
-pub fn parse_report_with_warnings(
-    file_name: &str,
-    bytes: &[u8],
-) -> Result<(ResultReport, Vec<Problem>), ReportError> {
+pub fn parse_report_with_warnings(file_name: &str, bytes: &[u8]) -> Result<(ResultReport, Vec<Problem>), ReportError> {
     let report = parse_report(file_name, bytes)?;
     let text = json_text(file_name, bytes)?;
-    Ok((
-        report,
-        unknown_field_warnings(file_name, text, &REPORT_SHAPE),
-    ))
+    Ok((report, unknown_field_warnings(file_name, text, &REPORT_SHAPE)))
 }
 
 /// Pretty JSON, ending in a newline; `parse_report(_, &write_report(r)) == r` for a valid `r`.
@@ -235,12 +227,8 @@ pub fn write_report(report: &ResultReport) -> Vec<u8> {
 pub fn validate_report(file_name: &str, r: &ResultReport) -> Result<(), ReportError> {
     let mut c = Checker::new(file_name);
     if r.format != REPORT_FORMAT {
-        c.problems.push(format_problem(
-            file_name,
-            &r.format,
-            REPORT_FORMAT,
-            "結果報告",
-        ));
+        c.problems
+            .push(format_problem(file_name, &r.format, REPORT_FORMAT, "結果報告"));
     }
     for (path, v, what) in [
         ("group", &r.group, "団体コード"),
@@ -257,25 +245,14 @@ pub fn validate_report(file_name: &str, r: &ResultReport) -> Result<(), ReportEr
     let mut ids = HashMap::new();
     for (i, ch) in r.changes.iter().enumerate() {
         let at = |f: &str| format!("changes[{i}].{f}");
-        c.unique(
-            &mut ids,
-            &ch.id,
-            i,
-            || at("id"),
-            |k| format!("changes[{k}]"),
-            "変更ID",
-        );
+        c.unique(&mut ids, &ch.id, i, || at("id"), |k| format!("changes[{k}]"), "変更ID");
         c.date(|| at("effective_date"), &ch.effective_date);
     }
 
     for (i, d) in r.deductions.iter().enumerate() {
         let at = format!("deductions[{i}]");
         if d.undeducted < 0 {
-            c.value(
-                format!("{at}.undeducted"),
-                d.undeducted,
-                "控除不能額は 0 以上です",
-            );
+            c.value(format!("{at}.undeducted"), d.undeducted, "控除不能額は 0 以上です");
         } else if d.deducted.checked_add(d.undeducted) != Some(d.billed) {
             c.add(
                 at.clone(),
@@ -340,11 +317,7 @@ pub fn validate_report(file_name: &str, r: &ResultReport) -> Result<(), ReportEr
         let at = format!("undeducted[{i}]");
         c.month(|| format!("{at}.month"), &u.month);
         if u.amount < 1 {
-            c.value(
-                format!("{at}.amount"),
-                u.amount,
-                "控除不能額は 1 円以上です",
-            );
+            c.value(format!("{at}.amount"), u.amount, "控除不能額は 1 円以上です");
         }
     }
 
@@ -428,12 +401,7 @@ static BILL_LINE_SHAPE: Shape = Shape {
     fields: &[("enrollment", L), ("month", L), ("amount", L)],
 };
 static ACCOUNT_TRANSFER_SHAPE: Shape = Shape {
-    fields: &[
-        ("employee_no", L),
-        ("enrollment", L),
-        ("month", L),
-        ("amount", L),
-    ],
+    fields: &[("employee_no", L), ("enrollment", L), ("month", L), ("amount", L)],
 };
 static UNDEDUCTED_SHAPE: Shape = Shape {
     fields: &[

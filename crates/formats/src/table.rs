@@ -156,10 +156,7 @@ pub fn read_table(path: &Path) -> Result<Table, FileError> {
     let bytes = std::fs::read(path).map_err(|e| {
         FileError::single(
             &name,
-            Problem::new(
-                code::FILE_UNREADABLE,
-                format!("ファイルを読めません（{e}）"),
-            ),
+            Problem::new(code::FILE_UNREADABLE, format!("ファイルを読めません（{e}）")),
         )
     })?;
     read_table_bytes(&name, &bytes)
@@ -167,10 +164,8 @@ pub fn read_table(path: &Path) -> Result<Table, FileError> {
 
 /// The name a clerk knows a file by: its last path component.
 pub fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// Reads a table from a file's content; `name` is the file name used in messages and, for the
@@ -182,10 +177,7 @@ pub fn read_table_bytes(name: &str, bytes: &[u8]) -> Result<Table, FileError> {
         (None, read_workbook(name, bytes)?)
     } else {
         let lower = name.to_ascii_lowercase();
-        if [".xlsx", ".xlsm", ".xls"]
-            .iter()
-            .any(|ext| lower.ends_with(ext))
-        {
+        if [".xlsx", ".xlsm", ".xls"].iter().any(|ext| lower.ends_with(ext)) {
             return Err(FileError::single(
                 name,
                 Problem::new(
@@ -203,10 +195,7 @@ pub fn read_table_bytes(name: &str, bytes: &[u8]) -> Result<Table, FileError> {
     let Some(header) = rows.next() else {
         return Err(FileError::single(
             name,
-            Problem::new(
-                code::NO_HEADER,
-                "見出しの行がありません（ファイルが空です）",
-            ),
+            Problem::new(code::NO_HEADER, "見出しの行がありません（ファイルが空です）"),
         ));
     };
     Ok(Table {
@@ -220,11 +209,7 @@ pub fn read_table_bytes(name: &str, bytes: &[u8]) -> Result<Table, FileError> {
 
 fn read_csv(name: &str, bytes: &[u8]) -> Result<(TextEncoding, Vec<Row>), FileError> {
     let decoded = decode(bytes).map_err(|e| FileError::single(name, e.into_problem()))?;
-    let first_line = decoded
-        .text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
+    let first_line = decoded.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
         b'\t'
     } else {
@@ -253,8 +238,7 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<(TextEncoding, Vec<Row>), FileEr
                 rows.push(Row { row, cells });
             }
             Err(e) => {
-                let mut problem =
-                    Problem::new(code::CSV_MALFORMED, format!("CSVとして読めません（{e}）"));
+                let mut problem = Problem::new(code::CSV_MALFORMED, format!("CSVとして読めません（{e}）"));
                 problem.row = e.position().map(|p| lines.row_at(p.byte()));
                 problems.push(problem);
             }
@@ -287,17 +271,12 @@ impl<'a> LineCounter<'a> {
     /// The row of the record the csv crate places at `byte`: it may place it at the start of
     /// blank lines skipped before the record, so those are skipped first. Offsets only grow.
     fn row_at(&mut self, byte: u64) -> usize {
-        let mut start = usize::try_from(byte)
-            .unwrap_or(usize::MAX)
-            .min(self.text.len());
+        let mut start = usize::try_from(byte).unwrap_or(usize::MAX).min(self.text.len());
         while start < self.text.len() && matches!(self.text[start], b'\r' | b'\n') {
             start += 1;
         }
         if start > self.counted {
-            self.newlines += self.text[self.counted..start]
-                .iter()
-                .filter(|b| **b == b'\n')
-                .count();
+            self.newlines += self.text[self.counted..start].iter().filter(|b| **b == b'\n').count();
             self.counted = start;
         }
         (self.newlines + 1).saturating_sub(self.inner_breaks)
@@ -314,8 +293,8 @@ fn read_workbook(name: &str, bytes: &[u8]) -> Result<Vec<Row>, FileError> {
             ),
         )
     };
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| unreadable(e.to_string()))?;
+    let mut workbook =
+        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
     for sheet in workbook.sheet_names() {
         let range = workbook
             .worksheet_range(&sheet)
@@ -323,10 +302,7 @@ fn read_workbook(name: &str, bytes: &[u8]) -> Result<Vec<Row>, FileError> {
         let Some((first_row, _)) = range.start() else {
             continue;
         };
-        if range
-            .used_cells()
-            .all(|(_, _, cell)| cell_text(cell).trim().is_empty())
-        {
+        if range.used_cells().all(|(_, _, cell)| cell_text(cell).trim().is_empty()) {
             continue;
         }
         let first_row = usize::try_from(first_row).unwrap_or(usize::MAX);

@@ -34,11 +34,7 @@ fn detects_without_asking() {
         (b"\xEF\xBB\xBF".to_vec(), TextEncoding::Utf8Bom, ""),
         (sjis(japanese), TextEncoding::Cp932, japanese),
         // cp932's NEC and IBM extensions, as Japanese Windows writes them.
-        (
-            vec![0x87, 0x40, 0xFB, 0xFC, 0xFA, 0xB1],
-            TextEncoding::Cp932,
-            "①髙﨑",
-        ),
+        (vec![0x87, 0x40, 0xFB, 0xFC, 0xFA, 0xB1], TextEncoding::Cp932, "①髙﨑"),
         // Half-width katakana are single bytes in cp932.
         (vec![0xB6, 0xC0, 0xB6, 0xC5], TextEncoding::Cp932, "ｶﾀｶﾅ"),
     ];
@@ -76,19 +72,13 @@ fn refuses_with_the_position_of_the_first_bad_byte() {
     let mut bad_trail = sjis("社員番号\r\n山田\r\n");
     let offset = bad_trail.len();
     bad_trail.extend_from_slice(b"\x82\xFF");
-    check_refused(
-        &bad_trail,
-        ("F1002", Some(offset), Some(3), Some("0x82 0xFF")),
-    );
+    check_refused(&bad_trail, ("F1002", Some(offset), Some(3), Some("0x82 0xFF")));
     // A lone lead byte at the very end.
     check_refused(b"abc\n\x82", ("F1002", Some(4), Some(2), Some("0x82")));
     // A byte that is no cp932 lead byte.
     check_refused(b"a,b\nc,\xFD", ("F1002", Some(6), Some(2), Some("0xFD")));
     // Bad UTF-8 after a UTF-8 BOM is not read as cp932.
-    check_refused(
-        b"\xEF\xBB\xBFab\n\x82\xA0",
-        ("F1002", Some(6), Some(2), Some("0x82")),
-    );
+    check_refused(b"\xEF\xBB\xBFab\n\x82\xA0", ("F1002", Some(6), Some(2), Some("0x82")));
     check_refused(b"\xFF\xFEa\0", ("F1003", None, None, None));
     check_refused(b"\xFE\xFF\0a", ("F1003", None, None, None));
 }

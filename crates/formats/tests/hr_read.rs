@@ -7,9 +7,7 @@ use infoone_formats::hr::{read_hr, read_hr_bytes, HrSnapshot};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/hr")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/hr").join(name)
 }
 
 fn opt<T: ToString>(value: Option<T>) -> String {
@@ -137,8 +135,7 @@ fn utf8_csv_with_english_headers_in_any_case_and_width() {
 
 #[test]
 fn cp932_bytes_made_in_the_test() {
-    let text =
-        "社員番号,氏名,生年月日,性別,事業所コード\r\n１２３,髙﨑 ①子,昭和45年3月2日,女,O001\r\n";
+    let text = "社員番号,氏名,生年月日,性別,事業所コード\r\n１２３,髙﨑 ①子,昭和45年3月2日,女,O001\r\n";
     let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(text);
     assert!(!unmappable);
     check(
@@ -190,9 +187,7 @@ fn xlsx_bytes() -> Vec<u8> {
     sheet.write_string(3, 0, "000301").unwrap();
     sheet.write_string(3, 1, "山本　太郎").unwrap();
     sheet.write_string(3, 2, "ﾔﾏﾓﾄ ﾀﾛｳ").unwrap();
-    sheet
-        .write_datetime_with_format(3, 3, d(1990, 4, 1), &date)
-        .unwrap();
+    sheet.write_datetime_with_format(3, 3, d(1990, 4, 1), &date).unwrap();
     sheet.write_string(3, 4, "男").unwrap();
     sheet.write_string(3, 5, "O001").unwrap();
     sheet.write_string(3, 6, "在籍").unwrap();
@@ -204,9 +199,7 @@ fn xlsx_bytes() -> Vec<u8> {
     sheet.write_string(5, 4, "女").unwrap();
     sheet.write_string(5, 5, "O002").unwrap();
     sheet.write_string(5, 6, "退職").unwrap();
-    sheet
-        .write_datetime_with_format(5, 7, d(2026, 3, 31), &wareki)
-        .unwrap();
+    sheet.write_datetime_with_format(5, 7, d(2026, 3, 31), &wareki).unwrap();
     // Row 7
     sheet.write_string(6, 0, "０００３０３").unwrap();
     sheet.write_string(6, 1, "小林 健").unwrap();
@@ -236,12 +229,10 @@ fn xlsx_with_excel_dates_blank_rows_and_full_width_numbers() {
 fn xlsx_refusal_uses_excel_row_numbers() {
     let mut workbook = Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (col, header) in (0u16..).zip(["社員番号", "氏名", "生年月日", "性別", "事業所コード"])
-    {
+    for (col, header) in (0u16..).zip(["社員番号", "氏名", "生年月日", "性別", "事業所コード"]) {
         sheet.write_string(1, col, header).unwrap();
     }
-    for (col, value) in (0u16..).zip(["000101", "山田 太郎", "平成32年1月1日", "男", "O001"])
-    {
+    for (col, value) in (0u16..).zip(["000101", "山田 太郎", "平成32年1月1日", "男", "O001"]) {
         sheet.write_string(4, col, value).unwrap();
     }
     let bytes = workbook.save_to_buffer().unwrap();
@@ -319,10 +310,7 @@ fn collects_every_problem_before_refusing() {
 #[test]
 fn refuses_files_without_rows() {
     check_refused("", "hr.csv: 見出しの行がありません（ファイルが空です）");
-    check_refused(
-        "\n,,\n",
-        "hr.csv: 見出しの行がありません（ファイルが空です）",
-    );
+    check_refused("\n,,\n", "hr.csv: 見出しの行がありません（ファイルが空です）");
     check_refused(
         HEADER,
         "hr.csv: 社員の行がありません（見出しの行の下に1人1行で入力してください）",
@@ -331,11 +319,8 @@ fn refuses_files_without_rows() {
 
 #[test]
 fn refuses_bytes_that_are_neither_utf8_nor_cp932() {
-    let (mut bytes, _, _) =
-        encoding_rs::SHIFT_JIS.encode("社員番号,氏名,生年月日,性別,事業所コード\r\n000101,山田");
-    bytes
-        .to_mut()
-        .extend_from_slice(b"\x82\xFF,1980-04-01,M,O001\r\n");
+    let (mut bytes, _, _) = encoding_rs::SHIFT_JIS.encode("社員番号,氏名,生年月日,性別,事業所コード\r\n000101,山田");
+    bytes.to_mut().extend_from_slice(b"\x82\xFF,1980-04-01,M,O001\r\n");
     let offset = bytes.len() - b"\x82\xFF,1980-04-01,M,O001\r\n".len() + 1;
     check_refused_bytes(
         "hr.csv",

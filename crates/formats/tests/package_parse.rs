@@ -29,9 +29,7 @@ fn parse_value(v: &Value) -> Result<BillPackage, PackageError> {
 
 /// Line (1-based) of the first occurrence of `needle` in `text`.
 fn line_of(text: &str, needle: &str) -> usize {
-    let at = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle} not in text"));
+    let at = text.find(needle).unwrap_or_else(|| panic!("{needle} not in text"));
     1 + text[..at].matches('\n').count()
 }
 
@@ -60,11 +58,7 @@ fn the_example_parses_with_its_values() {
     assert_eq!(p.group.name_kana, "ｻﾝﾌﾟﾙｺｳｷﾞﾖｳ");
     let s = &p.group.settings;
     assert_eq!(
-        (
-            s.cutoff_day,
-            s.policy_anniversary_month,
-            s.retro_limit_months
-        ),
+        (s.cutoff_day, s.policy_anniversary_month, s.retro_limit_months),
         (20, 4, 6)
     );
     assert_eq!(s.payment_due, PaymentDue::EndOfNextMonth);
@@ -73,10 +67,7 @@ fn the_example_parses_with_its_values() {
     assert_eq!(s.tax_rate.to_string(), "0.10");
     assert_eq!(p.group.payee_account.account_type, AccountType::Ordinary);
     let ca = p.group.collection_account.as_ref().unwrap();
-    assert_eq!(
-        (ca.consignor_code.as_str(), ca.debit_day),
-        ("1234567890", 27)
-    );
+    assert_eq!((ca.consignor_code.as_str(), ca.debit_day), ("1234567890", 27));
     assert_eq!(p.offices.len(), 2);
     assert_eq!(p.offices[1].deduction_destination, "D02");
     assert_eq!(p.offices[1].postal_code.as_deref(), Some("530-0001"));
@@ -95,10 +86,7 @@ fn the_example_parses_with_its_values() {
     assert_eq!(med.rounding, Rounding::HalfUp);
     assert!(med.mid_term_change);
     assert_eq!(
-        med.plans
-            .iter()
-            .map(|p| p.code.as_str())
-            .collect::<Vec<_>>(),
+        med.plans.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(),
         ["S", "L"]
     );
     assert_eq!(med.rates.len(), 8);
@@ -109,10 +97,7 @@ fn the_example_parses_with_its_values() {
     assert_eq!(m.dependents[0].relation, Relation::Spouse);
     assert_eq!(m.dependents[0].gender, Gender::F);
     assert!(m.bank_account.is_none() && m.retired_on.is_none());
-    assert_eq!(
-        parse_date(&m.birth_date),
-        chrono::NaiveDate::from_ymd_opt(1980, 10, 2)
-    );
+    assert_eq!(parse_date(&m.birth_date), chrono::NaiveDate::from_ymd_opt(1980, 10, 2));
 
     assert_eq!(p.enrollments.len(), 5);
     assert_eq!(p.enrollments[1].insured_dependent(), Some("S"));
@@ -142,9 +127,10 @@ fn full_value() -> Value {
         "bank_code": "0005", "branch_code": "123", "account_type": "2",
         "account_no": "0012345", "holder_kana": "ｻﾄｳ ｲﾁﾛｳ"
     });
-    v["members"][0]["dependents"].as_array_mut().unwrap().push(
-        json!({"id": "C1", "relation": "child", "name": "山田 一", "birth_date": "2012-02-29", "gender": "M"}),
-    );
+    v["members"][0]["dependents"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"id": "C1", "relation": "child", "name": "山田 一", "birth_date": "2012-02-29", "gender": "M"}));
     v["enrollments"][4]["end_month"] = json!("2027-03");
     v["enrollments"][4]["withdrawal_option"] = json!("bank_transfer");
     v["enrollments"][4]["withdrawal_month"] = json!("2026-11");
@@ -163,10 +149,7 @@ fn every_optional_field_is_read_and_known() {
     let m = &p.members[2];
     assert_eq!(m.status, MemberStatus::Retired);
     assert_eq!(m.retired_on.as_deref(), Some("2026-11-30"));
-    assert_eq!(
-        m.bank_account.as_ref().unwrap().account_type,
-        AccountType::Current
-    );
+    assert_eq!(m.bank_account.as_ref().unwrap().account_type, AccountType::Current);
     assert_eq!(p.members[0].dependents[1].relation, Relation::Child);
     let e = &p.enrollments[4];
     assert_eq!(e.withdrawal_option, Some(WithdrawalOption::BankTransfer));
@@ -223,18 +206,12 @@ fn rates_may_be_json_numbers_without_float_rounding() {
     assert_eq!(gtl.discount_rate.to_string(), "0.05");
     assert_eq!(gtl.fee_rate, dec("0.03"));
     // 28 decimal places: an f64 would have made this 0.1.
-    assert_eq!(
-        p.group.settings.tax_rate.to_string(),
-        "0.1000000000000000000000000001"
-    );
+    assert_eq!(p.group.settings.tax_rate.to_string(), "0.1000000000000000000000000001");
     // Written back as strings.
     let text = String::from_utf8(write_package(&p)).unwrap();
     assert!(text.contains("\"rate\": \"37.50\""));
     v["group_products"][0]["rates"][0]["rate"] = json!(82);
-    assert_eq!(
-        parse_value(&v).unwrap().group_products[0].rates[0].rate,
-        dec("82")
-    );
+    assert_eq!(parse_value(&v).unwrap().group_products[0].rates[0].rate, dec("82"));
 }
 
 #[test]
@@ -247,10 +224,7 @@ fn absent_settings_and_product_options_take_their_defaults() {
     for key in ["pending_applications", "carry_over", "billed"] {
         v.as_object_mut().unwrap().remove(key);
     }
-    v["group"]
-        .as_object_mut()
-        .unwrap()
-        .remove("collection_account");
+    v["group"].as_object_mut().unwrap().remove("collection_account");
     let p = parse_value(&v).unwrap_or_else(|e| panic!("{e}"));
     let s = &p.group.settings;
     assert_eq!(*s, Settings::default());
@@ -273,8 +247,7 @@ fn absent_settings_and_product_options_take_their_defaults() {
 #[test]
 fn partial_settings_keep_the_given_values() {
     let mut v = example_value();
-    v["group"]["settings"] =
-        json!({"cutoff_day": 25, "fee_settlement": "separate", "tax_rate": "0.08"});
+    v["group"]["settings"] = json!({"cutoff_day": 25, "fee_settlement": "separate", "tax_rate": "0.08"});
     let s = parse_value(&v).unwrap().group.settings;
     assert_eq!((s.cutoff_day, s.policy_anniversary_month), (25, 4));
     assert_eq!(s.fee_settlement, FeeSettlement::Separate);
@@ -310,9 +283,7 @@ fn package_version_is_a_content_hash() {
     let v = package_version(EXAMPLE.as_bytes());
     assert!(v.starts_with("sha256:"));
     assert_eq!(v.len(), 7 + 64);
-    assert!(v[7..]
-        .bytes()
-        .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert!(v[7..].bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     // Layout, spelling of numbers and the version field itself do not matter.
     assert_eq!(package_version(&write_package(&p)), v);
     assert_eq!(package_version(&write_package_compact(&p)), v);
@@ -354,8 +325,7 @@ fn a_syntax_error_gives_line_column_and_path() {
     // Drop the comma after E0003's units.
     let broken = EXAMPLE.replacen("\"units\": 5,", "\"units\": 5", 1);
     let line = line_of(&broken, "\"units\": 5\n") + 1; // detected at the next key
-    let (path, l, column, message, shown) =
-        syntax(parse_package(FILE, broken.as_bytes()).unwrap_err());
+    let (path, l, column, message, shown) = syntax(parse_package(FILE, broken.as_bytes()).unwrap_err());
     assert_eq!(l, line);
     assert_eq!(column, 4);
     assert_eq!(path, "enrollments[2]");
@@ -368,8 +338,7 @@ fn a_syntax_error_gives_line_column_and_path() {
 
 #[test]
 fn a_truncated_file_is_refused() {
-    let (path, line, _, message, _) =
-        syntax(parse_package(FILE, &EXAMPLE.as_bytes()[..2000]).unwrap_err());
+    let (path, line, _, message, _) = syntax(parse_package(FILE, &EXAMPLE.as_bytes()[..2000]).unwrap_err());
     assert!(path.starts_with("group_products[0]"), "{path}");
     assert_eq!(line, 1 + EXAMPLE[..2000].matches('\n').count());
     assert_eq!(
@@ -387,8 +356,7 @@ fn a_truncated_file_is_refused() {
 
 #[test]
 fn trailing_text_and_trailing_commas_are_refused() {
-    let (_, _, _, message, _) =
-        syntax(parse_package(FILE, format!("{EXAMPLE}\n}}").as_bytes()).unwrap_err());
+    let (_, _, _, message, _) = syntax(parse_package(FILE, format!("{EXAMPLE}\n}}").as_bytes()).unwrap_err());
     assert_eq!(message, "JSON の終わりの後に余分な文字があります");
     let broken = EXAMPLE.replacen("\"agent_code\": \"A001\"", "\"agent_code\": \"A001\",", 1);
     let (path, _, _, message, _) = syntax(parse_package(FILE, broken.as_bytes()).unwrap_err());
@@ -404,8 +372,7 @@ fn a_wrong_enum_value_names_the_allowed_values() {
         1,
     );
     let line = line_of(&broken, "\"gender\": \"女\"");
-    let (path, l, column, message, shown) =
-        syntax(parse_package(FILE, broken.as_bytes()).unwrap_err());
+    let (path, l, column, message, shown) = syntax(parse_package(FILE, broken.as_bytes()).unwrap_err());
     assert_eq!((path.as_str(), l), ("members[1].gender", line));
     assert_eq!(
         column, 16,
@@ -516,7 +483,10 @@ fn not_utf8_is_refused_with_its_position() {
     let bytes = b"{\n \"name\": \"\x96\x7b\x8e\xd0\"}";
     let (path, line, column, message, _) = syntax(parse_package(FILE, bytes).unwrap_err());
     assert_eq!((path.as_str(), line, column), ("", 2, 11));
-    assert_eq!(message, "文字コードが UTF-8 ではありません（Shift_JIS などで保存し直されていないか確認してください）");
+    assert_eq!(
+        message,
+        "文字コードが UTF-8 ではありません（Shift_JIS などで保存し直されていないか確認してください）"
+    );
 }
 
 #[test]
@@ -533,10 +503,7 @@ fn strict_month_and_date_helpers() {
     ] {
         assert_eq!(parse_month(bad), None, "{bad}");
     }
-    assert_eq!(
-        parse_date("2028-02-29"),
-        chrono::NaiveDate::from_ymd_opt(2028, 2, 29)
-    );
+    assert_eq!(parse_date("2028-02-29"), chrono::NaiveDate::from_ymd_opt(2028, 2, 29));
     for bad in [
         "2026-02-29",
         "2026-04-31",

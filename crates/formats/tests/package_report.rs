@@ -82,10 +82,7 @@ fn the_published_example_parses() {
     assert_eq!(r.package_version, "sha256:example");
     assert_eq!(r.changes[0].kind, ChangeKind::Join);
     assert_eq!(r.changes[0].details["application"], "W0001");
-    assert_eq!(
-        r.deductions[1].reason,
-        Some(UndeductedReason::InsufficientPay)
-    );
+    assert_eq!(r.deductions[1].reason, Some(UndeductedReason::InsufficientPay));
     assert_eq!(r.deductions[0].reason, None);
     assert_eq!(r.offices[0].payable, 3008);
     assert_eq!(r.totals, ReportTotals::sum(&r.offices));
@@ -205,9 +202,7 @@ fn a_bill_package_is_not_a_result_report() {
 #[test]
 fn type_and_syntax_errors_are_positioned() {
     let broken = EXAMPLE.replacen("\"kind\": \"join\"", "\"kind\": \"joined\"", 1);
-    let line = 1 + broken[..broken.find("\"joined\"").unwrap()]
-        .matches('\n')
-        .count();
+    let line = 1 + broken[..broken.find("\"joined\"").unwrap()].matches('\n').count();
     match parse_report(FILE, broken.as_bytes()).unwrap_err() {
         PackageError::Syntax {
             file,
@@ -229,17 +224,15 @@ fn type_and_syntax_errors_are_positioned() {
     }
     let broken = EXAMPLE.replacen("\"payable\": 3008", "\"payable\": 3008.0", 1);
     let e = parse_report(FILE, broken.as_bytes()).unwrap_err();
-    let line = 1 + broken[..broken.find("3008.0").unwrap()]
-        .matches('\n')
-        .count();
-    assert_eq!(e.to_string(), format!("result-report.json {line}行23列 offices[0].payable: 値「3008.0」— 整数で書いてください"));
+    let line = 1 + broken[..broken.find("3008.0").unwrap()].matches('\n').count();
+    assert_eq!(
+        e.to_string(),
+        format!("result-report.json {line}行23列 offices[0].payable: 値「3008.0」— 整数で書いてください")
+    );
     let broken = EXAMPLE.replacen("\"totals\": {", "\"totals\" {", 1);
     match parse_report(FILE, broken.as_bytes()).unwrap_err() {
         PackageError::Syntax {
-            path,
-            line,
-            message,
-            ..
+            path, line, message, ..
         } => {
             assert_eq!(
                 path, "",
@@ -247,9 +240,7 @@ fn type_and_syntax_errors_are_positioned() {
             );
             assert_eq!(
                 line,
-                1 + broken[..broken.find("\"totals\" {").unwrap()]
-                    .matches('\n')
-                    .count()
+                1 + broken[..broken.find("\"totals\" {").unwrap()].matches('\n').count()
             );
             assert_eq!(message, "項目名の後に「:」が必要です");
         }

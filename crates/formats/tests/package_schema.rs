@@ -24,10 +24,7 @@ const REPORT_SCHEMA: &str = include_str!(concat!(
 
 fn validator(schema: &str) -> jsonschema::Validator {
     let schema: Value = serde_json::from_str(schema).unwrap();
-    assert_eq!(
-        schema["$schema"],
-        "https://json-schema.org/draft/2020-12/schema"
-    );
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
     assert!(
         jsonschema::meta::is_valid(&schema),
         "the schema itself is valid draft 2020-12"
@@ -82,18 +79,12 @@ fn the_package_example_and_written_packages_are_valid() {
     // Defaults: settings, optional lists and product options may be absent.
     let mut minimal = package_example();
     minimal["group"].as_object_mut().unwrap().remove("settings");
-    minimal["group"]
-        .as_object_mut()
-        .unwrap()
-        .remove("collection_account");
+    minimal["group"].as_object_mut().unwrap().remove("collection_account");
     for key in ["pending_applications", "carry_over", "billed"] {
         minimal.as_object_mut().unwrap().remove(key);
     }
     for key in ["min_members", "rounding", "mid_term_change"] {
-        minimal["group_products"][0]
-            .as_object_mut()
-            .unwrap()
-            .remove(key);
+        minimal["group_products"][0].as_object_mut().unwrap().remove(key);
     }
     assert_valid(&v, &minimal);
     parse_package("p.json", minimal.to_string().as_bytes()).unwrap_or_else(|e| panic!("{e}"));
@@ -104,14 +95,10 @@ fn invalid_packages_are_refused_by_schema_and_reader() {
     let v = validator(PACKAGE_SCHEMA);
     type Mutation = fn(&mut Value);
     let cases: [(&str, Mutation); 14] = [
-        ("wrong format", |d| {
-            d["format"] = json!("infoone.bill-package/2")
-        }),
+        ("wrong format", |d| d["format"] = json!("infoone.bill-package/2")),
         ("bad month", |d| d["month"] = json!("2026-13")),
         ("bad date", |d| d["issued_on"] = json!("2026/11/25")),
-        ("cutoff day 31", |d| {
-            d["group"]["settings"]["cutoff_day"] = json!(31)
-        }),
+        ("cutoff day 31", |d| d["group"]["settings"]["cutoff_day"] = json!(31)),
         ("anniversary 0", |d| {
             d["group"]["settings"]["policy_anniversary_month"] = json!(0)
         }),
@@ -126,9 +113,7 @@ fn invalid_packages_are_refused_by_schema_and_reader() {
             d["group"].as_object_mut().unwrap().remove("code");
         }),
         ("units 0", |d| d["enrollments"][0]["units"] = json!(0)),
-        ("yen with decimals", |d| {
-            d["billed"][0]["amount"] = json!(779.5)
-        }),
+        ("yen with decimals", |d| d["billed"][0]["amount"] = json!(779.5)),
         ("dependent called self", |d| {
             d["members"][0]["dependents"][0]["id"] = json!("self")
         }),
@@ -137,7 +122,9 @@ fn invalid_packages_are_refused_by_schema_and_reader() {
         }),
         (
             "carry-over of 0 yen",
-            |d| d["carry_over"] = json!([{"enrollment": "E0001", "office": "O001", "month": "2026-11", "amount": 0, "reason": "その他"}]),
+            |d| {
+                d["carry_over"] = json!([{"enrollment": "E0001", "office": "O001", "month": "2026-11", "amount": 0, "reason": "その他"}])
+            },
         ),
     ];
     for (name, mutate) in cases {
@@ -169,25 +156,15 @@ fn invalid_reports_are_refused_by_schema_and_reader() {
     let v = validator(REPORT_SCHEMA);
     type Mutation = fn(&mut Value);
     let cases: [(&str, Mutation); 7] = [
-        ("wrong format", |d| {
-            d["format"] = json!("infoone.bill-package/1")
-        }),
+        ("wrong format", |d| d["format"] = json!("infoone.bill-package/1")),
         ("bad month", |d| d["month"] = json!("12-2026")),
-        ("unknown change kind", |d| {
-            d["changes"][0]["kind"] = json!("death")
-        }),
-        ("negative undeducted", |d| {
-            d["deductions"][0]["undeducted"] = json!(-5)
-        }),
+        ("unknown change kind", |d| d["changes"][0]["kind"] = json!("death")),
+        ("negative undeducted", |d| d["deductions"][0]["undeducted"] = json!(-5)),
         ("no totals", |d| {
             d.as_object_mut().unwrap().remove("totals");
         }),
-        ("bad handling", |d| {
-            d["undeducted"][0]["handling"] = json!("ignore")
-        }),
-        ("empty idempotency key", |d| {
-            d["idempotency_key"] = json!("")
-        }),
+        ("bad handling", |d| d["undeducted"][0]["handling"] = json!("ignore")),
+        ("empty idempotency key", |d| d["idempotency_key"] = json!("")),
     ];
     for (name, mutate) in cases {
         let mut doc = report_example();

@@ -173,10 +173,9 @@ fn duplicate_keys_of_every_list() {
         v["group_products"][1]["code"] = json!("GTL");
         v["group_products"][1]["plans"][1]["code"] = json!("S");
         v["members"][1]["employee_no"] = json!("000101");
-        v["members"][0]["dependents"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!({"id": "S", "relation": "child", "name": "山田 一", "birth_date": "2012-04-01", "gender": "M"}));
+        v["members"][0]["dependents"].as_array_mut().unwrap().push(
+            json!({"id": "S", "relation": "child", "name": "山田 一", "birth_date": "2012-04-01", "gender": "M"}),
+        );
         v["enrollments"][4]["id"] = json!("E0001");
         v["pending_applications"]
             .as_array_mut()
@@ -371,8 +370,7 @@ fn carry_over_entries_are_checked() {
 fn bank_accounts_are_checked() {
     assert_eq!(
         problems(|v| {
-            v["members"][1]["bank_account"] =
-                json!({"bank_code": "5", "branch_code": "0123", "account_type": "1", "account_no": "12345678", "holder_kana": ""});
+            v["members"][1]["bank_account"] = json!({"bank_code": "5", "branch_code": "0123", "account_type": "1", "account_no": "12345678", "holder_kana": ""});
         }),
         [
             "bill-package.json members[1].bank_account.bank_code: 値「5」— 銀行コードは数字4桁です",
@@ -427,8 +425,5 @@ fn validate_package_checks_a_model_built_in_code() {
     assert_eq!(validate_package("p.json", &p), Ok(()));
     p.enrollments[2].units = 0;
     let e = validate_package("p.json", &p).unwrap_err();
-    assert_eq!(
-        e.lines(),
-        ["p.json enrollments[2].units: 値「0」— 口数は 1 以上です"]
-    );
+    assert_eq!(e.lines(), ["p.json enrollments[2].units: 値「0」— 口数は 1 以上です"]);
 }

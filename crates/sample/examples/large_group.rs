@@ -7,7 +7,10 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let members = args.first().and_then(|a| a.parse().ok()).unwrap_or(300_000);
     let offices = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(2_000);
-    let dir = args.get(2).map_or_else(|| std::env::temp_dir().join("infoone-large-group"), std::path::PathBuf::from);
+    let dir = args.get(2).map_or_else(
+        || std::env::temp_dir().join("infoone-large-group"),
+        std::path::PathBuf::from,
+    );
     let t = Instant::now();
     let s = infoone_sample::generate(&infoone_sample::SampleSpec::new(members, offices, 1));
     let generated = t.elapsed();

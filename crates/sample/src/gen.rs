@@ -6,14 +6,12 @@ use chrono::{Datelike, NaiveDate};
 use infoone_domain::month::{PolicyYear, YearMonth};
 use infoone_domain::product as dp;
 use infoone_formats::package::{
-    AccountType, BankAccount, BillPackage, Billed, CarryOver, CollectionAccount, Dependent,
-    Enrollment, Gender, Group, GroupProduct, Member, MemberStatus, Office, PendingApplication,
-    Relation, Settings, UndeductedReason, WithdrawalOption, INSURED_SELF, PACKAGE_FORMAT,
+    AccountType, BankAccount, BillPackage, Billed, CarryOver, CollectionAccount, Dependent, Enrollment, Gender, Group,
+    GroupProduct, Member, MemberStatus, Office, PendingApplication, Relation, Settings, UndeductedReason,
+    WithdrawalOption, INSURED_SELF, PACKAGE_FORMAT,
 };
 
-use crate::names::{
-    half_width, zengin_kana, COMPANIES, FEMALE_NAMES, MALE_NAMES, PLACES, SURNAMES,
-};
+use crate::names::{half_width, zengin_kana, COMPANIES, FEMALE_NAMES, MALE_NAMES, PLACES, SURNAMES};
 use crate::products::{group_products, to_domain, GAI, GTL, LTD, MED};
 use crate::rng::Rng;
 use crate::{DeductionRowOut, HrRowKind, HrRowOut, Sample, SampleSpec};
@@ -191,11 +189,7 @@ fn showa(d: NaiveDate) -> Option<String> {
     let end = date(1989, 1, 7);
     (start..=end).contains(&d).then(|| {
         let y = d.year() - 1925;
-        let y = if y == 1 {
-            "元".to_string()
-        } else {
-            y.to_string()
-        };
+        let y = if y == 1 { "元".to_string() } else { y.to_string() };
         format!("昭和{y}年{}月{}日", d.month(), d.day())
     })
 }
@@ -284,12 +278,7 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
             name,
             deduction_destination: code("D", dest_of[i], dest_width),
             postal_code: Some(postal.to_string()),
-            address: Some(format!(
-                "{base}{}-{}-{}",
-                1 + round % 9,
-                1 + i % 20,
-                1 + (i * 7) % 15
-            )),
+            address: Some(format!("{base}{}-{}-{}", 1 + round % 9, 1 + i % 20, 1 + (i * 7) % 15)),
         });
     }
 
@@ -310,9 +299,7 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
     let mut ev = Rng::stream(ctx.seed, S_EVENT, 0);
     let mut used = vec![false; n];
     // Members whose enrollments are all open: their amounts are simple to know.
-    let clean = |mb: &MemberDraft, enr: &[EnrDraft]| {
-        !mb.enr.is_empty() && mb.enr.iter().all(|&e| enr[e].end.is_none())
-    };
+    let clean = |mb: &MemberDraft, enr: &[EnrDraft]| !mb.enr.is_empty() && mb.enr.iter().all(|&e| enr[e].end.is_none());
     let all: Vec<usize> = (0..n).collect();
     let order = pick.choose(&all, n);
 
@@ -351,17 +338,9 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
 
     // Bank-transfer withdrawers: retired in M−3, coverage continues, debited from their account.
     let withdrawal_month = m.plus(-3);
-    let withdrawers = take(
-        if n >= 50 { (n / 500).max(1) } else { 0 },
-        &mut used,
-        &|i| {
-            clean(&members[i], &enrollments)
-                && members[i]
-                    .enr
-                    .iter()
-                    .all(|&e| enrollments[e].start <= withdrawal_month)
-        },
-    );
+    let withdrawers = take(if n >= 50 { (n / 500).max(1) } else { 0 }, &mut used, &|i| {
+        clean(&members[i], &enrollments) && members[i].enr.iter().all(|&e| enrollments[e].start <= withdrawal_month)
+    });
     for &i in &withdrawers {
         let retired_on = day_in(withdrawal_month, ev.range(10, 25) as u32);
         let bank = *ev.pick(&["0001", "0005", "0009", "0010"]);
@@ -382,44 +361,25 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
 
     // Carry-overs from last month: the first was already carried once (from M−2).
     let carried = take(share(n, 200, 2), &mut used, &|i| {
-        clean(&members[i], &enrollments)
-            && members[i]
-                .enr
-                .iter()
-                .any(|&e| enrollments[e].start <= m.plus(-2))
+        clean(&members[i], &enrollments) && members[i].enr.iter().any(|&e| enrollments[e].start <= m.plus(-2))
     });
 
     // Web applications for a product the member does not have yet.
     let applicants = take(share(n, 500, 2), &mut used, &|i| {
-        clean(&members[i], &enrollments)
-            && missing_product(&ctx, &members[i], &enrollments, 0).is_some()
+        clean(&members[i], &enrollments) && missing_product(&ctx, &members[i], &enrollments, 0).is_some()
     });
 
     // HR differences (about 3 % of members, plus new hires).
-    let retire_prev = take(share(n, 400, 1), &mut used, &|i| {
+    let retire_prev = take(share(n, 400, 1), &mut used, &|i| clean(&members[i], &enrollments));
+    let retire_now = take(share(n, 400, 1), &mut used, &|i| clean(&members[i], &enrollments));
+    let transfers = take(if spec.offices >= 2 { share(n, 800, 1) } else { 0 }, &mut used, &|i| {
         clean(&members[i], &enrollments)
     });
-    let retire_now = take(share(n, 400, 1), &mut used, &|i| {
-        clean(&members[i], &enrollments)
-    });
-    let transfers = take(
-        if spec.offices >= 2 {
-            share(n, 800, 1)
-        } else {
-            0
-        },
-        &mut used,
-        &|i| clean(&members[i], &enrollments),
-    );
     let renamed = take(share(n, 500, 1), &mut used, &|i| {
         clean(&members[i], &enrollments) && members[i].person.gender == Gender::F
     });
-    let on_leave = take(share(n, 400, 1), &mut used, &|i| {
-        clean(&members[i], &enrollments)
-    });
-    let short_pay = take(share(n, 200, 1), &mut used, &|i| {
-        clean(&members[i], &enrollments)
-    });
+    let on_leave = take(share(n, 400, 1), &mut used, &|i| clean(&members[i], &enrollments));
+    let short_pay = take(share(n, 200, 1), &mut used, &|i| clean(&members[i], &enrollments));
 
     // ---- ids ---------------------------------------------------------------------------------
     let enr_width = digits(enrollments.len()).max(4);
@@ -466,11 +426,7 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
     for (j, &i) in carried.iter().enumerate() {
         let (k, times_carried) = if j == 0 { (AT_M - 2, 1) } else { (AT_M - 1, 0) };
         let origin = ctx.window(k);
-        let Some(&e) = members[i]
-            .enr
-            .iter()
-            .find(|&&e| enrollments[e].office_billed(origin))
-        else {
+        let Some(&e) = members[i].enr.iter().find(|&&e| enrollments[e].office_billed(origin)) else {
             continue;
         };
         carry_over.push(CarryOver {
@@ -521,10 +477,9 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
         .map(|(idx, e)| Enrollment {
             id: enr_id(idx),
             employee_no: members[e.member].no.clone(),
-            insured: e.dep.map_or_else(
-                || INSURED_SELF.to_string(),
-                |d| members[e.member].deps[d].id.clone(),
-            ),
+            insured: e
+                .dep
+                .map_or_else(|| INSURED_SELF.to_string(), |d| members[e.member].deps[d].id.clone()),
             product: ctx.products[e.product].code.clone(),
             plan: e.plan.to_string(),
             units: e.units,
@@ -570,21 +525,13 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
             hr_rows[i].kind = HrRowKind::AlreadyRetired;
         }
         for &i in &retire_prev {
-            let day = if ev.chance(500) {
-                31
-            } else {
-                ev.range(1, 28) as u32
-            };
+            let day = if ev.chance(500) { 31 } else { ev.range(1, 28) as u32 };
             hr_rows[i].status = MemberStatus::Retired;
             hr_rows[i].retirement_date = Some(day_in(prev, day));
             hr_rows[i].kind = HrRowKind::RetiredLastMonth;
         }
         for &i in &retire_now {
-            let day = if ev.chance(500) {
-                31
-            } else {
-                ev.range(1, 28) as u32
-            };
+            let day = if ev.chance(500) { 31 } else { ev.range(1, 28) as u32 };
             hr_rows[i].status = MemberStatus::Retired;
             hr_rows[i].retirement_date = Some(day_in(m, day));
             hr_rows[i].kind = HrRowKind::RetiringThisMonth;
@@ -602,18 +549,14 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
         }
         for &i in &renamed {
             let mb = &members[i];
-            let surname =
-                (mb.surname + 1 + ev.below(SURNAMES.len() as u64 - 1) as usize) % SURNAMES.len();
+            let surname = (mb.surname + 1 + ev.below(SURNAMES.len() as u64 - 1) as usize) % SURNAMES.len();
             hr_rows[i].name = mb.name(surname);
             hr_rows[i].name_kana = mb.kana(surname);
             hr_rows[i].kind = HrRowKind::NameChanged;
         }
         for &i in &on_leave {
             hr_rows[i].status = MemberStatus::Leave;
-            hr_rows[i].change_date = Some(day_in(
-                m.plus(-ev.range(1, 2) as i32),
-                ev.range(1, 28) as u32,
-            ));
+            hr_rows[i].change_date = Some(day_in(m.plus(-ev.range(1, 2) as i32), ev.range(1, 28) as u32));
             hr_rows[i].kind = HrRowKind::OnLeave;
         }
         let hires = share(n, 500, 1);
@@ -692,11 +635,7 @@ fn new_member(ctx: &Ctx, r: &mut Rng, i: usize, no: String, offices: usize) -> M
     let m = ctx.month;
     let gender = if r.chance(560) { Gender::M } else { Gender::F };
     let surname = r.below(SURNAMES.len() as u64) as usize;
-    let given = *r.pick(if gender == Gender::M {
-        MALE_NAMES
-    } else {
-        FEMALE_NAMES
-    });
+    let given = *r.pick(if gender == Gender::M { MALE_NAMES } else { FEMALE_NAMES });
     let year = m.year() - r.range(22, 65) as i32;
     let birth = random_date_in_year(r, year);
     let office = if offices == 1 || r.chance(200) {
@@ -709,20 +648,12 @@ fn new_member(ctx: &Ctx, r: &mut Rng, i: usize, no: String, offices: usize) -> M
     let mut deps = Vec::new();
     let age = age_on(birth, m.first_day());
     if age >= 26 && r.chance(550) {
-        let g = if gender == Gender::M {
-            Gender::F
-        } else {
-            Gender::M
-        };
+        let g = if gender == Gender::M { Gender::F } else { Gender::M };
         let year = (birth.year() + r.range(-5, 5) as i32).clamp(m.year() - 64, m.year() - 22);
         deps.push(Dep {
             id: "S".to_string(),
             relation: Relation::Spouse,
-            given: *r.pick(if g == Gender::M {
-                MALE_NAMES
-            } else {
-                FEMALE_NAMES
-            }),
+            given: *r.pick(if g == Gender::M { MALE_NAMES } else { FEMALE_NAMES }),
             person: Person {
                 birth: random_date_in_year(r, year),
                 gender: g,
@@ -744,15 +675,8 @@ fn new_member(ctx: &Ctx, r: &mut Rng, i: usize, no: String, offices: usize) -> M
             deps.push(Dep {
                 id: format!("C{}", k + 1),
                 relation: Relation::Child,
-                given: *r.pick(if g == Gender::M {
-                    MALE_NAMES
-                } else {
-                    FEMALE_NAMES
-                }),
-                person: Person {
-                    birth: b,
-                    gender: g,
-                },
+                given: *r.pick(if g == Gender::M { MALE_NAMES } else { FEMALE_NAMES }),
+                person: Person { birth: b, gender: g },
             });
         }
     }
@@ -764,12 +688,7 @@ fn new_member(ctx: &Ctx, r: &mut Rng, i: usize, no: String, offices: usize) -> M
         person,
         office,
         postal: postal.to_string(),
-        address: format!(
-            "{base}{}-{}-{}",
-            r.range(1, 5),
-            r.range(1, 30),
-            r.range(1, 20)
-        ),
+        address: format!("{base}{}-{}-{}", r.range(1, 5), r.range(1, 30), r.range(1, 20)),
         extension: format!("{}", 2000 + (i % 8000)),
         deps,
         enr: Vec::new(),
@@ -798,9 +717,7 @@ fn plan_and_units(r: &mut Rng, product: usize) -> (&'static str, u32) {
 /// rotates the choice.
 fn missing_product(ctx: &Ctx, mb: &MemberDraft, enr: &[EnrDraft], salt: usize) -> Option<usize> {
     (0..4).map(|k| (k + salt) % 4).find(|&p| {
-        !mb.enr
-            .iter()
-            .any(|&e| enr[e].product == p && enr[e].dep.is_none())
+        !mb.enr.iter().any(|&e| enr[e].product == p && enr[e].dep.is_none())
             && ctx.eligible(p, mb.person, ctx.month, ctx.month.next())
     })
 }

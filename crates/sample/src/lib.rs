@@ -220,14 +220,10 @@ pub fn write_all(sample: &Sample, dir: &Path) -> io::Result<()> {
         let json = s.spawn(|| std::fs::write(dir.join("bill-package.json"), package_json(sample)));
         let xlsx = s.spawn(|| std::fs::write(dir.join("hr.xlsx"), hr_xlsx(sample)?));
         let csv = hr_csv(sample).and_then(|b| std::fs::write(dir.join("hr.csv"), b));
-        let deductions =
-            deductions_csv(sample).and_then(|b| std::fs::write(dir.join("deductions.csv"), b));
+        let deductions = deductions_csv(sample).and_then(|b| std::fs::write(dir.join("deductions.csv"), b));
         let join = |h: std::thread::ScopedJoinHandle<'_, io::Result<()>>| {
-            h.join().unwrap_or_else(|_| {
-                Err(io::Error::other(
-                    "サンプルの書き出し中にスレッドが異常終了しました",
-                ))
-            })
+            h.join()
+                .unwrap_or_else(|_| Err(io::Error::other("サンプルの書き出し中にスレッドが異常終了しました")))
         };
         let json = join(json);
         let xlsx = join(xlsx);

@@ -149,23 +149,13 @@ pub(crate) fn group_products() -> Vec<GroupProduct> {
         &mut ltd,
         "A",
         RateGender::U,
-        &[
-            (15, 34, "18.2"),
-            (35, 44, "26.7"),
-            (45, 54, "41.3"),
-            (55, 70, "58.9"),
-        ],
+        &[(15, 34, "18.2"), (35, 44, "26.7"), (45, 54, "41.3"), (55, 70, "58.9")],
     );
     rows(
         &mut ltd,
         "B",
         RateGender::U,
-        &[
-            (15, 34, "21.4"),
-            (35, 44, "31.5"),
-            (45, 54, "48.8"),
-            (55, 70, "69.6"),
-        ],
+        &[(15, 34, "21.4"), (35, 44, "31.5"), (45, 54, "48.8"), (55, 70, "69.6")],
     );
 
     vec![
@@ -309,20 +299,11 @@ mod tests {
     fn worked_example_premium() {
         let gtl = to_domain(&group_products()[GTL]);
         // floor(82 × 10 × 0.95) = 779
-        assert_eq!(
-            gtl.premium("A", 10, 45, Gender::Male).unwrap().to_i64(),
-            779
-        );
+        assert_eq!(gtl.premium("A", 10, 45, Gender::Male).unwrap().to_i64(), 779);
         // floor(198.4 × 5 × 0.95) = floor(942.4)
-        assert_eq!(
-            gtl.premium("A", 5, 55, Gender::Female).unwrap().to_i64(),
-            942
-        );
+        assert_eq!(gtl.premium("A", 5, 55, Gender::Female).unwrap().to_i64(), 942);
         let gai = to_domain(&group_products()[GAI]);
         // ceil(62.5 × 3 × 0.92) = ceil(172.5)
-        assert_eq!(
-            gai.premium("H", 3, 40, Gender::Female).unwrap().to_i64(),
-            173
-        );
+        assert_eq!(gai.premium("H", 3, 40, Gender::Female).unwrap().to_i64(), 173);
     }
 }

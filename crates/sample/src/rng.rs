@@ -20,9 +20,7 @@ impl Rng {
     /// draws does not depend on how much any other drew.
     pub(crate) fn stream(seed: u64, stream: u64, index: u64) -> Rng {
         let a = mix(seed.wrapping_add(GOLDEN));
-        let b = mix(a ^ stream
-            .wrapping_mul(GOLDEN)
-            .wrapping_add(0x632B_E59B_D9B4_E019));
+        let b = mix(a ^ stream.wrapping_mul(GOLDEN).wrapping_add(0x632B_E59B_D9B4_E019));
         Rng {
             state: mix(b ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03)),
         }

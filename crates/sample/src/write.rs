@@ -71,9 +71,7 @@ fn text_cells(r: &HrRowOut) -> [String; 13] {
         r.employee_no.clone(),
         r.name.clone(),
         r.name_kana.clone(),
-        r.birth_date_text
-            .clone()
-            .unwrap_or_else(|| slash(r.birth_date)),
+        r.birth_date_text.clone().unwrap_or_else(|| slash(r.birth_date)),
         gender(r.gender).to_string(),
         r.office_code.clone(),
         status(r.status).to_string(),
@@ -86,10 +84,7 @@ fn text_cells(r: &HrRowOut) -> [String; 13] {
     ]
 }
 
-fn csv_bytes<const N: usize>(
-    header: [&str; N],
-    rows: impl Iterator<Item = [String; N]>,
-) -> io::Result<Vec<u8>> {
+fn csv_bytes<const N: usize>(header: [&str; N], rows: impl Iterator<Item = [String; N]>) -> io::Result<Vec<u8>> {
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
@@ -111,10 +106,7 @@ pub(crate) fn cp932(text: &str) -> io::Result<Vec<u8>> {
             .unwrap_or('?');
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
-            format!(
-                "文字「{bad}」(U+{:04X}) は Shift_JIS (cp932) で書けません",
-                bad as u32
-            ),
+            format!("文字「{bad}」(U+{:04X}) は Shift_JIS (cp932) で書けません", bad as u32),
         ));
     }
     Ok(bytes.into_owned())
@@ -123,8 +115,7 @@ pub(crate) fn cp932(text: &str) -> io::Result<Vec<u8>> {
 /// `hr.csv`: the HR snapshot in cp932 with CRLF line ends.
 pub fn hr_csv(sample: &Sample) -> io::Result<Vec<u8>> {
     let utf8 = csv_bytes(HR_HEADER, sample.hr_rows.iter().map(text_cells))?;
-    let text =
-        String::from_utf8(utf8).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+    let text = String::from_utf8(utf8).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
     cp932(&text)
 }
 
@@ -160,8 +151,7 @@ pub fn hr_xlsx(sample: &Sample) -> io::Result<Vec<u8>> {
 fn build_xlsx(sample: &Sample) -> Result<Vec<u8>, XlsxError> {
     let mut wb = Workbook::new();
     // A fixed creation time: the same sample gives the same bytes.
-    let issued =
-        NaiveDate::parse_from_str(&sample.package.issued_on, "%Y-%m-%d").unwrap_or_default();
+    let issued = NaiveDate::parse_from_str(&sample.package.issued_on, "%Y-%m-%d").unwrap_or_default();
     wb.set_properties(&DocProperties::new().set_creation_datetime(&excel_date(issued)?));
     let ws = wb.add_worksheet();
     ws.set_name("人事情報")?;
@@ -185,9 +175,7 @@ fn build_xlsx(sample: &Sample) -> Result<Vec<u8>, XlsxError> {
         ws.write_string(row, 2, &r.name_kana)?;
         match &r.birth_date_text {
             Some(t) => ws.write_string(row, 3, t)?,
-            None => {
-                ws.write_datetime_with_format(row, 3, &excel_date(r.birth_date)?, &date_format)?
-            }
+            None => ws.write_datetime_with_format(row, 3, &excel_date(r.birth_date)?, &date_format)?,
         };
         ws.write_string(row, 4, gender(r.gender))?;
         ws.write_string(row, 5, &r.office_code)?;

@@ -10,8 +10,7 @@ use infoone_domain::month::{PolicyYear, YearMonth};
 use infoone_domain::product as dp;
 use infoone_formats::package::{self as p, parse_package, BillPackage};
 use infoone_sample::{
-    deductions_csv, generate, hr_csv, hr_xlsx, package_json, write_all, HrRowKind, Sample,
-    SampleSpec,
+    deductions_csv, generate, hr_csv, hr_xlsx, package_json, write_all, HrRowKind, Sample, SampleSpec,
 };
 
 fn sample(members: usize, offices: usize, seed: u64) -> Sample {
@@ -74,9 +73,7 @@ fn package_is_accepted_with_no_problems() {
     let contact = [".email", ".postal_code", ".address"];
     let unknown: Vec<&p::Problem> = warnings
         .iter()
-        .filter(|w| {
-            !(w.path.starts_with("members[") && contact.iter().any(|c| w.path.ends_with(c)))
-        })
+        .filter(|w| !(w.path.starts_with("members[") && contact.iter().any(|c| w.path.ends_with(c))))
         .take(5)
         .collect();
     assert!(unknown.is_empty(), "{unknown:?}");
@@ -87,12 +84,7 @@ fn package_is_accepted_with_no_problems() {
     assert_eq!(s.package.offices[0].code, "O001");
     assert_eq!(s.package.offices[0].name, "本社");
     assert_eq!(s.package.offices[0].deduction_destination, "D01");
-    let codes: Vec<&str> = s
-        .package
-        .group_products
-        .iter()
-        .map(|g| g.code.as_str())
-        .collect();
+    let codes: Vec<&str> = s.package.group_products.iter().map(|g| g.code.as_str()).collect();
     assert_eq!(codes, ["GTL", "MED", "GAI", "LTD"]);
 }
 
@@ -100,8 +92,7 @@ fn package_is_accepted_with_no_problems() {
 fn tiny_and_odd_groups_are_valid() {
     for (members, offices, seed) in [(1, 1, 0), (2, 3, 5), (19, 1, 9), (25, 40, 11), (60, 2, 3)] {
         let s = sample(members, offices, seed);
-        parse_package("p.json", &package_json(&s))
-            .unwrap_or_else(|e| panic!("{members}/{offices}: {e}"));
+        parse_package("p.json", &package_json(&s)).unwrap_or_else(|e| panic!("{members}/{offices}: {e}"));
         hr_csv(&s).unwrap();
         hr_xlsx(&s).unwrap();
     }
@@ -184,11 +175,7 @@ impl<'a> Pricer<'a> {
     fn new(pkg: &'a BillPackage) -> Self {
         Pricer {
             pkg,
-            members: pkg
-                .members
-                .iter()
-                .map(|m| (m.employee_no.as_str(), m))
-                .collect(),
+            members: pkg.members.iter().map(|m| (m.employee_no.as_str(), m)).collect(),
             products: pkg
                 .group_products
                 .iter()
@@ -207,8 +194,7 @@ impl<'a> Pricer<'a> {
             }
         };
         let birth: NaiveDate = birth.parse().unwrap();
-        let basis = PolicyYear::containing(month, self.pkg.group.settings.policy_anniversary_month)
-            .basis_date();
+        let basis = PolicyYear::containing(month, self.pkg.group.settings.policy_anniversary_month).basis_date();
         let gp = &self.products[e.product.as_str()];
         let age = gp.age_method.age(birth, basis);
         assert!(
@@ -242,8 +228,7 @@ fn on_office_bill(e: &p::Enrollment, m: YearMonth) -> bool {
 fn check_billed_amounts(pkg: &BillPackage) {
     let pricer = Pricer::new(pkg);
     let month = ym(&pkg.month);
-    let enrollments: HashMap<&str, &p::Enrollment> =
-        pkg.enrollments.iter().map(|e| (e.id.as_str(), e)).collect();
+    let enrollments: HashMap<&str, &p::Enrollment> = pkg.enrollments.iter().map(|e| (e.id.as_str(), e)).collect();
     let mut seen = HashSet::new();
     for b in &pkg.billed {
         let e = enrollments[b.enrollment.as_str()];
@@ -261,12 +246,7 @@ fn check_billed_amounts(pkg: &BillPackage) {
     // One entry per enrollment and month: none missing.
     for e in &pkg.enrollments {
         for m in month.plus(-6).through(month.prev()) {
-            assert_eq!(
-                on_office_bill(e, m),
-                seen.contains(&(e.id.as_str(), m)),
-                "{} {m}",
-                e.id
-            );
+            assert_eq!(on_office_bill(e, m), seen.contains(&(e.id.as_str(), m)), "{} {m}", e.id);
         }
         // Every enrollment can be priced in the month (and the next one).
         if covers(e, month) {
@@ -326,9 +306,7 @@ fn month_events_are_present_and_consistent() {
         assert!(!pkg
             .enrollments
             .iter()
-            .any(|e| e.employee_no == a.employee_no
-                && e.product == a.product
-                && e.insured == a.insured));
+            .any(|e| e.employee_no == a.employee_no && e.product == a.product && e.insured == a.insured));
     }
 
     // HR differences: about 3 % of members, every kind present.
@@ -362,16 +340,9 @@ fn month_events_are_present_and_consistent() {
             )
         })
         .count();
-    assert!(
-        (40..=90).contains(&changed),
-        "{changed} changed rows of 2000"
-    );
+    assert!((40..=90).contains(&changed), "{changed} changed rows of 2000");
     assert_eq!(s.hr_rows.len(), 2_000 + kinds[&HrRowKind::NewHire]);
-    let members: HashMap<&str, &p::Member> = pkg
-        .members
-        .iter()
-        .map(|m| (m.employee_no.as_str(), m))
-        .collect();
+    let members: HashMap<&str, &p::Member> = pkg.members.iter().map(|m| (m.employee_no.as_str(), m)).collect();
     for r in &s.hr_rows {
         match r.kind {
             HrRowKind::NewHire => assert!(!members.contains_key(r.employee_no.as_str())),
@@ -395,11 +366,7 @@ fn month_events_are_present_and_consistent() {
 
     // Deductions: consistent with the month's bill once the HR changes are accepted.
     let pricer = Pricer::new(pkg);
-    let hr: HashMap<&str, &infoone_sample::HrRowOut> = s
-        .hr_rows
-        .iter()
-        .map(|r| (r.employee_no.as_str(), r))
-        .collect();
+    let hr: HashMap<&str, &infoone_sample::HrRowOut> = s.hr_rows.iter().map(|r| (r.employee_no.as_str(), r)).collect();
     let with_carry: HashSet<&str> = pkg
         .carry_over
         .iter()
@@ -430,10 +397,7 @@ fn month_events_are_present_and_consistent() {
         assert_eq!(total, d.billed);
         assert!(0 <= d.amount && d.amount < total, "{d:?}");
         assert_eq!(d.office, members[d.employee_no.as_str()].office);
-        assert!(
-            !with_carry.contains(d.employee_no.as_str())
-                && !applying.contains(d.employee_no.as_str())
-        );
+        assert!(!with_carry.contains(d.employee_no.as_str()) && !applying.contains(d.employee_no.as_str()));
         let row = hr[d.employee_no.as_str()];
         match d.reason {
             p::UndeductedReason::Leave => assert_eq!(row.kind, HrRowKind::OnLeave),
@@ -456,11 +420,7 @@ fn hr_csv_is_cp932_with_wareki_and_full_width_number() {
     assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
     assert_eq!(text.matches("\r\n").count(), s.hr_rows.len() + 1);
 
-    let wareki = s
-        .hr_rows
-        .iter()
-        .find(|r| r.kind == HrRowKind::WarekiBirthDate)
-        .unwrap();
+    let wareki = s.hr_rows.iter().find(|r| r.kind == HrRowKind::WarekiBirthDate).unwrap();
     let written = wareki.birth_date_text.as_deref().unwrap();
     assert!(written.starts_with("昭和"), "{written}");
     assert!(text.contains(&format!(",{written},")));
@@ -471,9 +431,7 @@ fn hr_csv_is_cp932_with_wareki_and_full_width_number() {
         .find(|m| m.employee_no == wareki.employee_no)
         .unwrap();
     assert_eq!(
-        infoone_formats::date::parse_date(written)
-            .unwrap()
-            .to_string(),
+        infoone_formats::date::parse_date(written).unwrap().to_string(),
         member.birth_date
     );
     // Half-width kana as payroll systems keep it.
@@ -486,30 +444,14 @@ fn hr_csv_is_cp932_with_wareki_and_full_width_number() {
 #[test]
 fn hr_files_read_back_without_problems() {
     let s = sample(800, 9, 21);
-    for (name, bytes) in [
-        ("hr.csv", hr_csv(&s).unwrap()),
-        ("hr.xlsx", hr_xlsx(&s).unwrap()),
-    ] {
-        let snap = infoone_formats::hr::read_hr_bytes(name, &bytes)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    for (name, bytes) in [("hr.csv", hr_csv(&s).unwrap()), ("hr.xlsx", hr_xlsx(&s).unwrap())] {
+        let snap = infoone_formats::hr::read_hr_bytes(name, &bytes).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(snap.rows.len(), s.hr_rows.len(), "{name}");
         assert_eq!(snap.unknown_columns, ["内線番号"], "{name}");
         for (read, out) in snap.rows.iter().zip(&s.hr_rows) {
-            assert_eq!(
-                read.birth_date, out.birth_date,
-                "{name} {}",
-                out.employee_no
-            );
-            assert_eq!(
-                read.retirement_date, out.retirement_date,
-                "{name} {}",
-                out.employee_no
-            );
-            assert_eq!(
-                read.change_date, out.change_date,
-                "{name} {}",
-                out.employee_no
-            );
+            assert_eq!(read.birth_date, out.birth_date, "{name} {}", out.employee_no);
+            assert_eq!(read.retirement_date, out.retirement_date, "{name} {}", out.employee_no);
+            assert_eq!(read.change_date, out.change_date, "{name} {}", out.employee_no);
             assert_eq!(read.office_code, out.office_code, "{name}");
             let ascii: String = out
                 .employee_no
@@ -542,21 +484,15 @@ fn deductions_csv_is_utf8_with_bom() {
             p::UndeductedReason::InsufficientPay => "給与不足",
             p::UndeductedReason::Other => "その他",
         };
-        assert!(text.contains(&format!(
-            "{},{},{reason},{}\r\n",
-            d.employee_no, d.amount, d.office
-        )));
+        assert!(text.contains(&format!("{},{},{reason},{}\r\n", d.employee_no, d.amount, d.office)));
     }
 }
 
 #[test]
 fn deductions_csv_reads_back_without_problems() {
     let s = sample(2_000, 20, 8);
-    let rows = infoone_formats::deduction::read_deductions_bytes(
-        "deductions.csv",
-        &deductions_csv(&s).unwrap(),
-    )
-    .unwrap_or_else(|e| panic!("{e:?}"));
+    let rows = infoone_formats::deduction::read_deductions_bytes("deductions.csv", &deductions_csv(&s).unwrap())
+        .unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(rows.len(), s.deductions.len());
     for (read, out) in rows.iter().zip(&s.deductions) {
         assert_eq!(read.employee_no, out.employee_no);

@@ -11,15 +11,20 @@ use std::str::FromStr;
 use infoone_domain::month::YearMonth;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/0001_init.sql"))];
+pub mod ledger_db;
+pub mod outbox;
+
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_insurer_ledger.sql")),
+    (3, include_str!("migrations/0003_outbox.sql")),
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("データベースエラー: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error(
-        "データベースの版{found}はこのプログラム（版{supported}まで）より新しいため開けません"
-    )]
+    #[error("データベースの版{found}はこのプログラム（版{supported}まで）より新しいため開けません")]
     TooNew { found: i64, supported: i64 },
     #[error("{0}")]
     Invalid(String),
@@ -201,8 +206,7 @@ impl Store {
     /// Open (creating if needed) the database at `path`, migrating it to the current version.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| StoreError::Invalid(format!("{}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Invalid(format!("{}: {e}", dir.display())))?;
         }
         Store::init(Connection::open(path)?)
     }
@@ -222,9 +226,7 @@ impl Store {
     }
 
     fn migrate(&mut self) -> Result<()> {
-        let current: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        let current: i64 = self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         let latest = MIGRATIONS.last().map_or(0, |m| m.0);
         if current > latest {
             return Err(StoreError::TooNew {
@@ -242,16 +244,11 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Run `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
-    pub fn transaction<T, E: From<StoreError>>(
-        &mut self,
-        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn transaction<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
         let out = f(&tx)?;
         tx.0.commit().map_err(StoreError::from)?;
@@ -259,10 +256,7 @@ impl Store {
     }
 
     /// Read-only access outside a write transaction.
-    pub fn read<T, E: From<StoreError>>(
-        &mut self,
-        f: impl FnOnce(&Tx<'_>) -> Result<T, E>,
-    ) -> Result<T, E> {
+    pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
         f(&tx)
     }
@@ -274,9 +268,7 @@ pub struct Tx<'c>(Transaction<'c>);
 fn month_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MonthRow> {
     let month: String = r.get(2)?;
     let state: String = r.get(3)?;
-    let bad = |e: String| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    };
+    let bad = |e: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into());
     Ok(MonthRow {
         id: r.get(0)?,
         group_code: r.get(1)?,
@@ -292,8 +284,7 @@ fn month_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MonthRow> {
     })
 }
 
-const MONTH_COLUMNS: &str =
-    "id, group_code, month, state, package_version, package_file, revision, loaded_at, receipt";
+const MONTH_COLUMNS: &str = "id, group_code, month, state, package_version, package_file, revision, loaded_at, receipt";
 
 fn change_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChangeRow> {
     let status: String = r.get(2)?;
@@ -301,11 +292,7 @@ fn change_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChangeRow> {
         id: r.get(0)?,
         kind: r.get(1)?,
         status: status.parse().map_err(|e: StoreError| {
-            rusqlite::Error::FromSqlConversionFailure(
-                2,
-                rusqlite::types::Type::Text,
-                e.to_string().into(),
-            )
+            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.to_string().into())
         })?,
         source: r.get(3)?,
         employee_no: r.get(4)?,
@@ -322,6 +309,11 @@ const CHANGE_COLUMNS: &str =
     "id, kind, status, source, employee_no, summary, payload, code, created_at, decided_at, applied_seq";
 
 impl Tx<'_> {
+    /// The database file (`None` or empty for an in-memory database).
+    pub fn db_path(&self) -> Option<String> {
+        self.0.path().map(str::to_string)
+    }
+
     /// Months for `month`, of every group (a clerk usually has one group).
     pub fn months_for(&self, month: YearMonth) -> Result<Vec<MonthRow>> {
         let mut st = self.0.prepare_cached(&format!(
@@ -363,43 +355,63 @@ impl Tx<'_> {
         at: &str,
     ) -> Result<i64> {
         self.0.execute(
-            "INSERT INTO months (group_code, month, state, package_version, package_file, package, loaded_at)
-             VALUES (?1, ?2, 'loaded', ?3, ?4, ?5, ?6)",
-            params![group_code, month.to_string(), version, file, package, at],
+            "INSERT INTO months (group_code, month, state, package_version, package_file, loaded_at)
+             VALUES (?1, ?2, 'loaded', ?3, ?4, ?5)",
+            params![group_code, month.to_string(), version, file, at],
         )?;
-        Ok(self.0.last_insert_rowid())
+        let id = self.0.last_insert_rowid();
+        self.put_document(id, "package", package)?;
+        Ok(id)
     }
 
-    /// Replace the package of a month that is still `loaded` (nothing decided yet).
-    pub fn replace_package(
-        &self,
-        id: i64,
-        version: &str,
-        file: &str,
-        package: &[u8],
-        at: &str,
-    ) -> Result<()> {
+    fn put_document(&self, id: i64, kind: &str, body: &[u8]) -> Result<()> {
         self.0
-            .execute("DELETE FROM changes WHERE month_id = ?1", [id])?;
+            .prepare_cached("INSERT OR REPLACE INTO month_documents (month_id, kind, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, kind, body])?;
+        Ok(())
+    }
+
+    fn document(&self, id: i64, kind: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT body FROM month_documents WHERE month_id = ?1 AND kind = ?2")?
+            .query_row(params![id, kind], |r| r.get(0))
+            .optional()?)
+    }
+
+    fn text_document(&self, id: i64, kind: &str) -> Result<Option<String>> {
+        self.document(id, kind)?
+            .map(|b| String::from_utf8(b).map_err(|e| StoreError::Invalid(format!("{kind}: {e}"))))
+            .transpose()
+    }
+
+    fn delete_document(&self, id: i64, kind: &str) -> Result<()> {
         self.0.execute(
-            "UPDATE months SET package_version = ?2, package_file = ?3, package = ?4, loaded_at = ?5 WHERE id = ?1",
-            params![id, version, file, package, at],
+            "DELETE FROM month_documents WHERE month_id = ?1 AND kind = ?2",
+            params![id, kind],
         )?;
         Ok(())
     }
 
+    /// Replace the package of a month that is still `loaded` (nothing decided yet).
+    pub fn replace_package(&self, id: i64, version: &str, file: &str, package: &[u8], at: &str) -> Result<()> {
+        self.0.execute("DELETE FROM changes WHERE month_id = ?1", [id])?;
+        self.0.execute(
+            "UPDATE months SET package_version = ?2, package_file = ?3, loaded_at = ?4 WHERE id = ?1",
+            params![id, version, file, at],
+        )?;
+        self.put_document(id, "package", package)
+    }
+
     pub fn package(&self, id: i64) -> Result<Vec<u8>> {
-        Ok(self
-            .0
-            .query_row("SELECT package FROM months WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?)
+        self.document(id, "package")?
+            .ok_or_else(|| StoreError::Invalid(format!("month {id} has no package")))
     }
 
     /// Move a month to `to`. The trigger refuses any transition DOMAIN.md §5 does not allow.
     pub fn set_state(&self, id: i64, to: MonthState) -> Result<()> {
         self.0.execute(
-            "UPDATE months SET state = ?2 WHERE id = ?1",
+            "UPDATE months SET state = ?2 WHERE id = ?1 AND state <> ?2",
             params![id, to.code()],
         )?;
         Ok(())
@@ -407,64 +419,44 @@ impl Tx<'_> {
 
     /// Confirm: freeze the bill document and bump the revision (1 = 初版, 2 = 第2版, …).
     pub fn confirm(&self, id: i64, frozen_bill: &str) -> Result<i64> {
+        self.put_document(id, "frozen_bill", frozen_bill.as_bytes())?;
         self.0.execute(
-            "UPDATE months SET state = 'confirmed', frozen_bill = ?2, revision = revision + 1 WHERE id = ?1",
-            params![id, frozen_bill],
+            "UPDATE months SET state = 'confirmed', revision = revision + 1 WHERE id = ?1",
+            [id],
         )?;
         Ok(self
             .0
-            .query_row("SELECT revision FROM months WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?)
+            .query_row("SELECT revision FROM months WHERE id = ?1", [id], |r| r.get(0))?)
     }
 
     /// Reopen a confirmed (or deducted) month: the frozen bill and deductions are set aside.
     pub fn reopen(&self, id: i64) -> Result<()> {
-        self.0.execute(
-            "UPDATE months SET state = 'adjusting', frozen_bill = NULL, deductions = NULL WHERE id = ?1",
-            [id],
-        )?;
-        Ok(())
+        self.delete_document(id, "deductions")?;
+        self.0
+            .execute("UPDATE months SET state = 'adjusting' WHERE id = ?1", [id])?;
+        self.delete_document(id, "frozen_bill")
     }
 
     pub fn frozen_bill(&self, id: i64) -> Result<Option<String>> {
-        Ok(self
-            .0
-            .query_row("SELECT frozen_bill FROM months WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?)
+        self.text_document(id, "frozen_bill")
     }
 
+    /// Record the deduction outcome; the month is `deducted`.
     pub fn set_deductions(&self, id: i64, outcome: &str) -> Result<()> {
-        self.0.execute(
-            "UPDATE months SET state = 'deducted', deductions = ?2 WHERE id = ?1",
-            params![id, outcome],
-        )?;
-        Ok(())
+        self.put_document(id, "deductions", outcome.as_bytes())?;
+        self.set_state(id, MonthState::Deducted)
     }
 
     pub fn deductions(&self, id: i64) -> Result<Option<String>> {
-        Ok(self
-            .0
-            .query_row("SELECT deductions FROM months WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?)
+        self.text_document(id, "deductions")
     }
 
     pub fn set_report(&self, id: i64, report: &str) -> Result<()> {
-        self.0.execute(
-            "UPDATE months SET report = ?2 WHERE id = ?1",
-            params![id, report],
-        )?;
-        Ok(())
+        self.put_document(id, "report", report.as_bytes())
     }
 
     pub fn report(&self, id: i64) -> Result<Option<String>> {
-        Ok(self
-            .0
-            .query_row("SELECT report FROM months WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?)
+        self.text_document(id, "report")
     }
 
     pub fn set_reported(&self, id: i64, receipt: &str) -> Result<()> {
@@ -528,9 +520,7 @@ impl Tx<'_> {
             None
         };
         self.0
-            .prepare_cached(
-                "UPDATE changes SET status = ?2, decided_at = ?3, applied_seq = ?4 WHERE id = ?1",
-            )?
+            .prepare_cached("UPDATE changes SET status = ?2, decided_at = ?3, applied_seq = ?4 WHERE id = ?1")?
             .execute(params![id, status.code(), at, seq])?;
         Ok(())
     }
@@ -585,29 +575,40 @@ impl Tx<'_> {
     /// A fingerprint of everything a month holds, for tests that a refused step changed nothing.
     pub fn fingerprint(&self) -> Result<String> {
         let mut out = String::new();
-        for table in ["months", "changes", "audit_log"] {
+        for table in ["months", "month_documents", "changes", "audit_log"] {
             let n: i64 = self
                 .0
                 .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;
             out.push_str(&format!("{table}:{n};"));
         }
-        let mut st = self.0.prepare("SELECT id, state, revision, package_version, COALESCE(length(frozen_bill),0), COALESCE(length(deductions),0) FROM months ORDER BY id")?;
+        let mut st = self
+            .0
+            .prepare("SELECT id, state, revision, package_version, COALESCE(receipt, '') FROM months ORDER BY id")?;
         for row in st.query_map([], |r| {
             Ok(format!(
-                "{}:{}:{}:{}:{}:{};",
+                "{}:{}:{}:{}:{};",
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, i64>(2)?,
                 r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?
+                r.get::<_, String>(4)?
             ))
         })? {
             out.push_str(&row?);
         }
-        let mut st = self
-            .0
-            .prepare("SELECT id, status, payload FROM changes ORDER BY id")?;
+        let mut st = self.0.prepare("SELECT month_id, kind, length(body), hex(substr(body, 1, 64)) FROM month_documents ORDER BY month_id, kind")?;
+        for row in st.query_map([], |r| {
+            Ok(format!(
+                "{}:{}:{}:{};",
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+                r.get::<_, String>(3)?
+            ))
+        })? {
+            out.push_str(&row?);
+        }
+        let mut st = self.0.prepare("SELECT id, status, payload FROM changes ORDER BY id")?;
         for row in st.query_map([], |r| {
             Ok(format!(
                 "{}:{}:{};",
@@ -633,16 +634,7 @@ mod tests {
     fn store_with_month() -> (Store, i64) {
         let mut s = Store::open_in_memory().unwrap();
         let id = s
-            .transaction(|tx| {
-                tx.insert_month(
-                    "G1",
-                    ym("2026-12"),
-                    "v1",
-                    "p.json",
-                    b"{}",
-                    "2026-11-25T09:00:00",
-                )
-            })
+            .transaction(|tx| tx.insert_month("G1", ym("2026-12"), "v1", "p.json", b"{}", "2026-11-25T09:00:00"))
             .unwrap();
         (s, id)
     }
@@ -650,22 +642,18 @@ mod tests {
     #[test]
     fn migrations_set_the_version() {
         let s = Store::open_in_memory().unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        assert_eq!(s.schema_version().unwrap(), MIGRATIONS.last().unwrap().0);
     }
 
     #[test]
     fn the_state_machine_refuses_skipping_steps() {
         let (mut s, id) = store_with_month();
-        let err = s
-            .transaction(|tx| tx.set_state(id, MonthState::Reported))
-            .unwrap_err();
+        let err = s.transaction(|tx| tx.set_state(id, MonthState::Reported)).unwrap_err();
         assert!(err.to_string().contains("transition not allowed"), "{err}");
         s.transaction(|tx| tx.confirm(id, "{}")).unwrap();
         // Reported months cannot be reopened.
-        s.transaction(|tx| tx.set_state(id, MonthState::Deducted))
-            .unwrap();
-        s.transaction(|tx| tx.set_state(id, MonthState::Reported))
-            .unwrap();
+        s.transaction(|tx| tx.set_state(id, MonthState::Deducted)).unwrap();
+        s.transaction(|tx| tx.set_state(id, MonthState::Reported)).unwrap();
         let err = s.transaction(|tx| tx.reopen(id)).unwrap_err();
         assert!(err.to_string().contains("transition not allowed"), "{err}");
         let row = s.read(|tx| tx.month("G1", ym("2026-12"))).unwrap().unwrap();
@@ -684,9 +672,7 @@ mod tests {
         };
         let cid = s.transaction(|tx| tx.insert_change(id, &c, "t")).unwrap();
         assert_eq!(s.transaction(|tx| tx.confirm(id, "{}")).unwrap(), 1);
-        let err = s
-            .transaction(|tx| tx.insert_change(id, &c, "t"))
-            .unwrap_err();
+        let err = s.transaction(|tx| tx.insert_change(id, &c, "t")).unwrap_err();
         assert!(err.to_string().contains("reopen it first"), "{err}");
         let err = s
             .transaction(|tx| tx.decide_change(cid, ChangeStatus::Accepted, "t"))
@@ -736,14 +722,8 @@ mod tests {
     fn a_file_database_uses_wal_and_foreign_keys() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::open(&dir.path().join("sub/infoone.db")).unwrap();
-        let mode: String = s
-            .conn
-            .pragma_query_value(None, "journal_mode", |r| r.get(0))
-            .unwrap();
-        let fk: i64 = s
-            .conn
-            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
-            .unwrap();
+        let mode: String = s.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let fk: i64 = s.conn.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
         assert_eq!((mode.as_str(), fk), ("wal", 1));
     }
 }

@@ -1,13 +1,55 @@
-//! Member extract (加入者データ抽出) with participation rates, csv or xlsx.
+//! Member extract (加入者データ抽出) with participation rates (加入率), csv or xlsx
+//! (docs/OUTPUTS.md "Member extract").
+//!
+//! Reads the month's current ledger in any state (the premiums are those of the billing month
+//! computed from it; once the month is confirmed nothing can change it any more).
+//! - csv: `extract-GROUP-YYYY-MM.csv` and `participation-GROUP-YYYY-MM.csv`, UTF-8 with BOM, CRLF.
+//! - xlsx: `extract-GROUP-YYYY-MM.xlsx` with the sheets 加入者データ and 加入率.
 
-use std::path::Path;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
+use infoone_formats::extract as x;
 use infoone_store::Store;
 
-use super::ExportSummary;
-use crate::{AppError, MonthRef, Result};
+use super::{out_file, ExportSummary};
+use crate::{current_ledger, find_month, AppError, ErrorCode, MonthRef, Result};
 
-pub fn extract(_store: &mut Store, _at: &MonthRef, _out: &Path, _xlsx: bool, _now: NaiveDateTime) -> Result<ExportSummary> {
-    Err(AppError::refused("加入者データ抽出はまだ実装されていません（issue 3）"))
+fn cannot_write(path: &Path, e: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        format!("{}: 書き込めません（{e}）", path.display()),
+    )
+}
+
+fn write_csv(path: &Path, write: impl FnOnce(BufWriter<std::fs::File>) -> std::io::Result<usize>) -> Result<usize> {
+    let file = std::fs::File::create(path).map_err(|e| cannot_write(path, e))?;
+    write(BufWriter::new(file)).map_err(|e| cannot_write(path, e))
+}
+
+pub fn extract(store: &mut Store, at: &MonthRef, out: &Path, xlsx: bool, _now: NaiveDateTime) -> Result<ExportSummary> {
+    let (row, ledger) = store.read(|tx| {
+        let row = find_month(tx, at)?;
+        let (_, ledger) = current_ledger(tx, &row)?;
+        Ok::<_, AppError>((row, ledger))
+    })?;
+    let stem = format!("{}-{}", row.group_code, row.month);
+    let (files, records): (Vec<PathBuf>, usize) = if xlsx {
+        let path = out_file(out, &format!("extract-{stem}.xlsx"))?;
+        let n = x::write_extract_xlsx(&ledger, &path).map_err(|e| cannot_write(&path, e))?;
+        (vec![path], n)
+    } else {
+        let path = out_file(out, &format!("extract-{stem}.csv"))?;
+        let n = write_csv(&path, |w| x::write_extract_csv(&ledger, w))?;
+        let rates = out_file(out, &format!("participation-{stem}.csv"))?;
+        write_csv(&rates, |w| x::write_participation_csv(&ledger, w))?;
+        (vec![path, rates], n)
+    };
+    Ok(ExportSummary {
+        kind: "extract".into(),
+        files: files.iter().map(|p| p.display().to_string()).collect(),
+        records,
+        notes: Vec::new(),
+    })
 }

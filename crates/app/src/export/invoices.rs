@@ -1,14 +1,160 @@
 //! Office invoices (請求書), individual invoices (個別請求書), deduction results reports
 //! (控除結果報告書) and reminders (督促状) as PDF.
+//!
+//! `export invoices` writes, into the output folder (docs/OUTPUTS.md):
+//! - `invoice_<office>_<YYYY-MM>.pdf`, one per office;
+//! - `invoices_<group>_<YYYY-MM>.pdf`, every office's invoice in one PDF (a bookmark per office);
+//! - `individual_<employee no>_<YYYY-MM>.pdf`, one per individual bill;
+//! - `deduction-report_<office>_<YYYY-MM>.pdf`, one per office, once deduction results are in.
+//!
+//! A reissued month (revision 2 on) adds `_v2` … before `.pdf`, so the reissue does not
+//! overwrite the invoices already sent. Names are ASCII so they survive zip tools and mail.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
+use infoone_formats::pdf::{self, Context, DeductionReport, MemberResult, PdfError};
 use infoone_store::Store;
 
-use super::ExportSummary;
-use crate::{AppError, MonthRef, Result};
+use super::{month_data, out_file, write_file, ExportSummary, MonthData};
+use crate::{AppError, ErrorCode, MonthRef, Result};
 
-pub fn invoices(_store: &mut Store, _at: &MonthRef, _out: &Path, _now: NaiveDateTime) -> Result<ExportSummary> {
-    Err(AppError::refused("請求書PDFの出力はまだ実装されていません（issue 3）"))
+fn pdf_error(e: PdfError) -> AppError {
+    AppError::new(ErrorCode::Internal, format!("PDFを作成できません: {e}"))
+}
+
+/// A code as part of a file name: characters a file system refuses become `_`.
+fn safe(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// What the documents share, from the package and the current ledger (names and addresses as
+/// changed this month; members hired this month).
+pub(crate) fn context(md: &MonthData, issue_date: chrono::NaiveDate) -> Context {
+    let mut ctx = Context::from_package(&md.package, issue_date);
+    for (no, m) in &md.ledger.members {
+        let p = ctx.members.entry(no.clone()).or_default();
+        p.name = m.name.clone();
+        p.office = m.office_in(md.ledger.month).to_string();
+        if !m.postal_code.is_empty() {
+            p.postal_code = m.postal_code.clone();
+        }
+        if !m.address.is_empty() {
+            p.address = m.address.clone();
+        }
+    }
+    for (code, o) in &md.ledger.offices {
+        let a = ctx.offices.entry(code.clone()).or_default();
+        a.name = o.name.clone();
+    }
+    ctx
+}
+
+/// The deduction results report input of each office, from the month's outcome.
+fn reports(md: &MonthData) -> Vec<DeductionReport<'_>> {
+    let Some(outcome) = &md.outcome else {
+        return Vec::new();
+    };
+    // (employee, office) → how the undeducted part is handled.
+    let mut handling: BTreeMap<(&str, &str), &str> = BTreeMap::new();
+    for u in &outcome.undeducted {
+        handling.insert((&u.employee_no, &u.office), &u.handling);
+    }
+    md.bill
+        .offices
+        .iter()
+        .map(|o| {
+            let c = outcome.offices.get(&o.code);
+            let members = outcome
+                .members
+                .iter()
+                .filter(|m| m.office == o.code)
+                .map(|m| MemberResult {
+                    employee_no: m.employee_no.clone(),
+                    billed: m.billed,
+                    deducted: m.deducted,
+                    undeducted: m.undeducted,
+                    reason: m.reason.clone(),
+                    handling: handling
+                        .get(&(m.employee_no.as_str(), o.code.as_str()))
+                        .map(|h| h.to_string()),
+                })
+                .collect();
+            DeductionReport {
+                office: o,
+                collected_by_product: c.map(|c| c.collected_by_product.clone()).unwrap_or_default(),
+                undeducted: c.map_or(0, |c| c.undeducted),
+                collected_fee: c.map_or(0, |c| c.collected_fee),
+                collected_fee_tax: c.map_or(0, |c| c.collected_fee_tax),
+                payable: c.map_or(0, |c| c.payable),
+                members,
+            }
+        })
+        .collect()
+}
+
+/// Write every invoice of a confirmed month (and the deduction results reports once deducted)
+/// into `out`. The issue date is `now`'s date.
+pub fn invoices(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime) -> Result<ExportSummary> {
+    let md = month_data(store, at)?;
+    let ctx = context(&md, now.date());
+    let bill = &md.bill;
+    let month = &bill.month;
+    let rev = if bill.revision >= 2 {
+        format!("_v{}", bill.revision)
+    } else {
+        String::new()
+    };
+    let mut summary = ExportSummary {
+        kind: "invoices".into(),
+        ..ExportSummary::default()
+    };
+    let mut write = |name: String, bytes: Vec<u8>| -> Result<()> {
+        let path = out_file(out, &name)?;
+        write_file(&path, &bytes)?;
+        summary.files.push(path.display().to_string());
+        Ok(())
+    };
+
+    for o in &bill.offices {
+        let bytes = pdf::office_invoice(&ctx, bill, o).map_err(pdf_error)?;
+        write(format!("invoice_{}_{month}{rev}.pdf", safe(&o.code)), bytes)?;
+    }
+    let bytes = pdf::group_invoices(&ctx, bill).map_err(pdf_error)?;
+    write(format!("invoices_{}_{month}{rev}.pdf", safe(&bill.group)), bytes)?;
+    for ind in &bill.individual_bills {
+        let bytes = pdf::individual_invoice(&ctx, bill, ind).map_err(pdf_error)?;
+        write(format!("individual_{}_{month}{rev}.pdf", safe(&ind.employee_no)), bytes)?;
+    }
+    let reports = reports(&md);
+    for r in &reports {
+        let bytes = pdf::deduction_report(&ctx, bill, r).map_err(pdf_error)?;
+        write(
+            format!("deduction-report_{}_{month}{rev}.pdf", safe(&r.office.code)),
+            bytes,
+        )?;
+    }
+
+    summary.records = bill.offices.len() + bill.individual_bills.len();
+    if md.outcome.is_none() {
+        summary.notes.push(format!(
+            "控除結果報告書は控除結果の取込後に作成します（infoone deductions import 控除結果ファイル --month {month}）"
+        ));
+    }
+    if bill.revision >= 2 {
+        summary.notes.push(format!(
+            "第{}版です。ファイル名の末尾に _v{} を付けました（先にお送りした版は上書きしません）",
+            bill.revision, bill.revision
+        ));
+    }
+    Ok(summary)
 }

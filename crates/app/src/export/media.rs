@@ -1,12 +1,18 @@
 //! Payroll deduction data (電子媒体): csv (cp932 + CRLF, or UTF-8 with BOM) and xlsx.
+//!
+//! One file per deduction destination (控除先): each payroll gets only its own employees, named
+//! `media_<group>_<YYYY-MM>_<控除先コード>.csv` (and `.xlsx`). Every destination of the group's
+//! offices gets its file, a header-only one when nobody is deducted there, so a payroll clerk
+//! never wonders whether a file went missing. Nothing is written when any file would be refused.
 
 use std::path::Path;
 
 use chrono::NaiveDateTime;
+use infoone_formats::media::{self, Encoding};
 use infoone_store::Store;
 
-use super::ExportSummary;
-use crate::{AppError, MonthRef, Result};
+use super::{month_data, out_file, write_file, ExportSummary, MonthData};
+use crate::{AppError, ErrorCode, MonthRef, Result};
 
 /// How to write the media.
 #[derive(Clone, Debug, Default)]
@@ -17,6 +23,138 @@ pub struct MediaOptions {
     pub xlsx: bool,
 }
 
-pub fn media(_store: &mut Store, _at: &MonthRef, _out: &Path, _opts: &MediaOptions, _now: NaiveDateTime) -> Result<ExportSummary> {
-    Err(AppError::refused("電子媒体の出力はまだ実装されていません（issue 3）"))
+/// A file-name-safe form of a code (`/`, spaces … become `_`).
+fn safe(code: &str) -> String {
+    code.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+pub fn media(
+    store: &mut Store,
+    at: &MonthRef,
+    out: &Path,
+    opts: &MediaOptions,
+    _now: NaiveDateTime,
+) -> Result<ExportSummary> {
+    let d = month_data(store, at)?;
+    let made = make(&d, opts);
+    // The ledger back to the process's cache for the next step (month-end, the desktop).
+    store.read(|tx| crate::keep_ledger(tx, &d.row, d.ledger))?;
+    let (files, notes, records) = made?;
+    let mut written = Vec::with_capacity(files.len());
+    for (name, bytes) in &files {
+        let path = out_file(out, name)?;
+        write_file(&path, bytes)?;
+        written.push(path.display().to_string());
+    }
+    Ok(ExportSummary {
+        kind: "media".into(),
+        files: written,
+        records,
+        notes,
+    })
+}
+
+/// Every file in memory: (name, bytes), notes, rows.
+type Made = (Vec<(String, Vec<u8>)>, Vec<String>, usize);
+
+fn make(d: &MonthData, opts: &MediaOptions) -> Result<Made> {
+    let products: Vec<(String, String)> = d
+        .package
+        .group_products
+        .iter()
+        .map(|p| (p.code.clone(), p.name.clone()))
+        .collect();
+    let month = d.row.month;
+    let people = d.ledger.members.values().map(|m| media::Person {
+        employee_no: &m.employee_no,
+        name: &m.name,
+        office: m.office_in(month),
+    });
+    let m = media::build(&d.bill, &products, people);
+    let encoding = if opts.utf8 { Encoding::Utf8Bom } else { Encoding::Cp932 };
+
+    // Every file is made before any is written: a refusal leaves the folder as it was.
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    let mut records = 0;
+    let mut stems = Vec::with_capacity(m.destinations.len());
+    let mut names = std::collections::BTreeSet::new();
+    for (dest, rows) in &m.destinations {
+        let mut stem = format!("media_{}_{}_{}", safe(&d.row.group_code), month, safe(dest));
+        if !names.insert(stem.clone()) {
+            stem = format!("{stem}_{}", names.len());
+            names.insert(stem.clone());
+        }
+        let csv_name = format!("{stem}.csv");
+        match media::csv(&csv_name, &m.products, rows, encoding) {
+            Ok((bytes, replaced)) => {
+                notes.extend(replaced.iter().map(|r| format!("{csv_name}: {r}")));
+                files.push((csv_name, bytes));
+            }
+            Err(e) => errors.push(e.to_string()),
+        }
+        if rows.is_empty() {
+            notes.push(format!(
+                "控除先{dest}: 控除する人はいません（見出しだけのファイルです）"
+            ));
+        }
+        records += rows.len();
+        stems.push((stem, *dest, rows));
+    }
+    if opts.xlsx && errors.is_empty() {
+        // Workbooks are independent: one thread per core.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(stems.len())
+            .max(1);
+        let chunk = stems.len().div_ceil(threads).max(1);
+        let products = &m.products;
+        type Files = Vec<(String, Vec<u8>)>;
+        let made: Vec<Result<Files>> = std::thread::scope(|s| {
+            let handles: Vec<_> = stems
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(stem, dest, rows)| {
+                                media::xlsx(dest, products, rows)
+                                    .map(|b| (format!("{stem}.xlsx"), b))
+                                    .map_err(AppError::refused)
+                            })
+                            .collect::<Result<Vec<_>>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(AppError::new(
+                            ErrorCode::Internal,
+                            "xlsxの作成中にスレッドが異常終了しました",
+                        ))
+                    })
+                })
+                .collect()
+        });
+        for part in made {
+            files.extend(part?);
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::refused(format!(
+            "電子媒体を書き出せません（何も書き出していません）\n{}",
+            errors.join("\n")
+        )));
+    }
+    Ok((files, notes, records))
 }

@@ -28,7 +28,7 @@ use crate::{current_ledger, find_month, frozen, outcome_doc, AppError, ErrorCode
 /// A confirmed month as the outputs read it.
 pub struct MonthData {
     pub row: MonthRow,
-    pub package: BillPackage,
+    pub package: std::sync::Arc<BillPackage>,
     /// The ledger with the accepted changes applied (names, offices, enrollments).
     pub ledger: Ledger,
     /// The bill as confirmed (frozen).
@@ -50,7 +50,13 @@ pub(crate) fn month_data_in(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthData> {
     let bill = frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
     let outcome = outcome_doc(tx, &row)?;
     let (package, ledger) = current_ledger(tx, &row)?;
-    Ok(MonthData { row, package, ledger, bill, outcome })
+    Ok(MonthData {
+        row,
+        package,
+        ledger,
+        bill,
+        outcome,
+    })
 }
 
 /// Read a confirmed month for the outputs.
@@ -77,5 +83,10 @@ pub(crate) fn out_file(dir: &Path, name: &str) -> Result<PathBuf> {
 
 /// Write bytes to a file, with a clerk-readable error.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: 書き込めません（{e}）", path.display())))
+    std::fs::write(path, bytes).map_err(|e| {
+        AppError::new(
+            ErrorCode::Internal,
+            format!("{}: 書き込めません（{e}）", path.display()),
+        )
+    })
 }

@@ -12,8 +12,8 @@ use infoone_domain::age::AgeMethod;
 use infoone_domain::bill::{Bill, BillLine, LineKind, OfficeBill, Totals};
 use infoone_domain::change::{self, Change, Refusal, Touched};
 use infoone_domain::ledger::{
-    Application, Billed, CarryOver, DeductionReason, Dependent, Enrollment, Group, Insured, Ledger,
-    Member, MemberStatus, Office, Relation, Settings,
+    Application, Billed, CarryOver, DeductionReason, Dependent, Enrollment, Group, Insured, Ledger, Member,
+    MemberStatus, Office, Relation, Settings,
 };
 use infoone_domain::money::{Ratio, Rounding, Yen};
 use infoone_domain::month::YearMonth;
@@ -160,13 +160,7 @@ impl LedgerBuilder {
         self
     }
 
-    pub fn member(
-        mut self,
-        employee_no: &str,
-        birth: &str,
-        gender: Gender,
-        office: &str,
-    ) -> LedgerBuilder {
+    pub fn member(mut self, employee_no: &str, birth: &str, gender: Gender, office: &str) -> LedgerBuilder {
         self.l.members.insert(
             employee_no.to_string(),
             Member {
@@ -254,13 +248,7 @@ impl LedgerBuilder {
     }
 
     /// One `billed` entry; its month counts as confirmed.
-    pub fn billed(
-        mut self,
-        month: &str,
-        enrollment: &str,
-        office: &str,
-        amount: i64,
-    ) -> LedgerBuilder {
+    pub fn billed(mut self, month: &str, enrollment: &str, office: &str, amount: i64) -> LedgerBuilder {
         let month = ym(month);
         self.l.billed.insert(
             (enrollment.to_string(), month),
@@ -314,13 +302,7 @@ pub fn example_builder() -> LedgerBuilder {
         .product(gtl())
         .product(med())
         .member("000101", "1980-10-02", Gender::Male, "O001")
-        .dependent(
-            "000101",
-            "S",
-            Relation::Spouse,
-            "1982-05-20",
-            Gender::Female,
-        )
+        .dependent("000101", "S", Relation::Spouse, "1982-05-20", Gender::Female)
         .member("000102", "1975-03-31", Gender::Female, "O001")
         .member("000201", "1962-01-15", Gender::Male, "O002")
         .enroll("E0001", "000101", "self", "GTL", "A", 10, "2020-04")
@@ -405,25 +387,13 @@ pub fn lines(ob: &OfficeBill) -> Vec<(LineKind, String, String, i64)> {
     let mut v: Vec<_> = ob
         .lines
         .iter()
-        .map(|l: &BillLine| {
-            (
-                l.kind,
-                l.enrollment.clone(),
-                l.month.to_string(),
-                l.amount.to_i64(),
-            )
-        })
+        .map(|l: &BillLine| (l.kind, l.enrollment.clone(), l.month.to_string(), l.amount.to_i64()))
         .collect();
     v.sort();
     v
 }
 
-pub fn line(
-    kind: LineKind,
-    enrollment: &str,
-    month: &str,
-    amount: i64,
-) -> (LineKind, String, String, i64) {
+pub fn line(kind: LineKind, enrollment: &str, month: &str, amount: i64) -> (LineKind, String, String, i64) {
     (kind, enrollment.to_string(), month.to_string(), amount)
 }
 

@@ -7,14 +7,19 @@ CREATE TABLE months (
     state           TEXT NOT NULL CHECK (state IN ('loaded','adjusting','confirmed','deducted','reported','closed')),
     package_version TEXT NOT NULL,
     package_file    TEXT NOT NULL,
-    package         BLOB NOT NULL,
     revision        INTEGER NOT NULL DEFAULT 0,  -- 0 until first confirmed; 2 = 第2版 after a reopen
-    frozen_bill     TEXT,                         -- the bill document as confirmed
-    deductions      TEXT,                         -- the deduction outcome document
-    report          TEXT,                         -- the result report as written
     receipt         TEXT,                         -- the insurer's receipt number
     loaded_at       TEXT NOT NULL,
     UNIQUE (group_code, month)
+);
+
+-- The month's large documents, apart from the small months row so that a state change does not
+-- rewrite them: the package as loaded, the bill as confirmed, the deduction outcome, the report.
+CREATE TABLE month_documents (
+    month_id INTEGER NOT NULL REFERENCES months(id) ON DELETE CASCADE,
+    kind     TEXT NOT NULL CHECK (kind IN ('package','frozen_bill','deductions','report')),
+    body     BLOB NOT NULL,
+    PRIMARY KEY (month_id, kind)
 );
 
 -- Proposed, accepted and rejected changes, and notes (flags that are not changes).
@@ -33,6 +38,7 @@ CREATE TABLE changes (
     applied_seq INTEGER               -- order in which accepted changes are replayed
 );
 CREATE INDEX changes_by_month ON changes (month_id, status);
+CREATE INDEX changes_by_seq ON changes (month_id, applied_seq);
 
 CREATE TABLE audit_log (
     id         INTEGER PRIMARY KEY,
@@ -71,8 +77,29 @@ WHEN (SELECT state FROM months WHERE id = NEW.month_id) NOT IN ('loaded','adjust
 BEGIN
     SELECT RAISE(ABORT, 'month is confirmed: reopen it first');
 END;
-CREATE TRIGGER frozen_bill_guard BEFORE UPDATE OF frozen_bill, package ON months
-WHEN OLD.state NOT IN ('loaded','adjusting') AND NEW.state = OLD.state
+-- The package and the confirmed bill change only while the month is open; deduction results only
+-- between confirmation and the report.
+CREATE TRIGGER documents_guard_insert BEFORE INSERT ON month_documents
+WHEN (NEW.kind IN ('package','frozen_bill')
+      AND (SELECT state FROM months WHERE id = NEW.month_id) NOT IN ('loaded','adjusting'))
+  OR (NEW.kind = 'deductions'
+      AND (SELECT state FROM months WHERE id = NEW.month_id) NOT IN ('confirmed','deducted'))
+BEGIN
+    SELECT RAISE(ABORT, 'month is confirmed: reopen it first');
+END;
+CREATE TRIGGER documents_guard_update BEFORE UPDATE ON month_documents
+WHEN (OLD.kind IN ('package','frozen_bill')
+      AND (SELECT state FROM months WHERE id = OLD.month_id) NOT IN ('loaded','adjusting'))
+  OR (OLD.kind = 'deductions'
+      AND (SELECT state FROM months WHERE id = OLD.month_id) NOT IN ('confirmed','deducted'))
+BEGIN
+    SELECT RAISE(ABORT, 'month is confirmed: reopen it first');
+END;
+CREATE TRIGGER documents_guard_delete BEFORE DELETE ON month_documents
+WHEN (OLD.kind IN ('package','frozen_bill')
+      AND (SELECT state FROM months WHERE id = OLD.month_id) NOT IN ('loaded','adjusting'))
+  OR (OLD.kind = 'deductions'
+      AND (SELECT state FROM months WHERE id = OLD.month_id) NOT IN ('confirmed','deducted'))
 BEGIN
     SELECT RAISE(ABORT, 'month is confirmed: reopen it first');
 END;
