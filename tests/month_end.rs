@@ -80,6 +80,30 @@ fn month_end_on_the_sample_data_matches_bill_show() {
     assert_eq!(report["totals"]["payable"], doc["totals"]["payable"]);
     assert_eq!(report["totals"]["premium_total"], doc["totals"]["premium_total"]);
 
+    // Every output of the month is there: invoices (one per office and one combined), payroll
+    // media per deduction destination, the Zengin request, the extract and the roster.
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let count = |prefix: &str, suffix: &str| {
+        files
+            .iter()
+            .filter(|f| f.starts_with(prefix) && f.ends_with(suffix))
+            .count()
+    };
+    assert_eq!(count("invoice_O", ".pdf"), 12, "{files:?}");
+    assert_eq!(count("invoices_", ".pdf"), 1, "{files:?}");
+    assert!(
+        count("media_", ".csv") >= 1 && count("media_", ".xlsx") >= 1,
+        "{files:?}"
+    );
+    assert_eq!(count("zengin_", ".txt"), 1, "{files:?}");
+    assert_eq!(count("extract-", ".xlsx") + count("roster-", ".xlsx"), 2, "{files:?}");
+    let zengin = files.iter().find(|f| f.starts_with("zengin_")).unwrap();
+    let bytes = std::fs::read(out.join(zengin)).unwrap();
+    assert_eq!(bytes.len() % 122, 0, "120-byte records with CRLF");
+
     // The human summary prints every office and the total line (a fresh database: the month is
     // already worked in the first one, and month-end refuses to load it again).
     let text = Env::new().ok(&args[..args.len() - 1]).stdout;

@@ -540,6 +540,23 @@ fn month_end(
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
     progress("控除結果を取り込んでいます");
     let ded = infoone_app::import_deductions(&mut store, &at, deductions, mode, now())?;
+    progress("請求書・電子媒体・口座振替・加入者データ・名簿を書き出しています");
+    let exports = [
+        infoone_app::export::invoices(&mut store, &at, out, now())?,
+        infoone_app::export::media(
+            &mut store,
+            &at,
+            out,
+            &infoone_app::export::MediaOptions {
+                utf8: false,
+                xlsx: true,
+            },
+            now(),
+        )?,
+        infoone_app::export::zengin(&mut store, &at, out, now())?,
+        infoone_app::export::extract(&mut store, &at, out, true, now())?,
+        infoone_app::export::export_roster(&mut store, &at, out, now())?,
+    ];
     progress("結果報告を書き出しています");
     let report = infoone_app::write_report(&mut store, &at, &out.join("report.json"), now())?;
     let doc = infoone_app::bill(&mut store, &at)?;
@@ -553,6 +570,12 @@ fn month_end(
     );
     print::office_summary(&doc);
     println!("結果報告: {}（冪等キー {}）", report.file, report.idempotency_key);
-    println!("出力先: {}（bill.json, report.json, infoone.db）", out.display());
+    for e in &exports {
+        println!("{}: {}ファイル（{}件）", e.kind, e.files.len(), e.records);
+        for n in e.notes.iter().take(5) {
+            println!("  注意: {n}");
+        }
+    }
+    println!("出力先: {}（bill.json, report.json, infoone.db ほか）", out.display());
     Ok(())
 }

@@ -341,15 +341,20 @@ pub(crate) fn generate(spec: &SampleSpec) -> Sample {
     let withdrawers = take(if n >= 50 { (n / 500).max(1) } else { 0 }, &mut used, &|i| {
         clean(&members[i], &enrollments) && members[i].enr.iter().all(|&e| enrollments[e].start <= withdrawal_month)
     });
+    // Real bank and branch codes (the zengin-code data set the Zengin writer validates against).
+    let branches: Vec<(u16, u16)> = infoone_formats::zengin::codes::all()
+        .filter(|(bank, _, _, _)| matches!(bank, 1 | 5 | 9 | 10))
+        .map(|(bank, _, branch, _)| (bank, branch))
+        .collect();
     for &i in &withdrawers {
         let retired_on = day_in(withdrawal_month, ev.range(10, 25) as u32);
-        let bank = *ev.pick(&["0001", "0005", "0009", "0010"]);
+        let (bank, branch) = *ev.pick(&branches);
         let mb = &mut members[i];
         mb.status = MemberStatus::Retired;
         mb.retired_on = Some(retired_on);
         mb.bank_account = Some(BankAccount {
-            bank_code: bank.to_string(),
-            branch_code: format!("{:03}", ev.range(1, 899)),
+            bank_code: format!("{bank:04}"),
+            branch_code: format!("{branch:03}"),
             account_type: AccountType::Ordinary,
             account_no: format!("{:07}", ev.range(1_000_000, 9_999_999)),
             holder_kana: zengin_kana(&format!("{}　{}", SURNAMES[mb.surname].1, mb.given.1)),
