@@ -41,7 +41,6 @@ bash tests/keyring-session.sh --locked
 log "schemathesis against the insurer API's OpenAPI document, over real TLS"
 bash tests/schemathesis.sh
 
-log "desktop shell: ui build and cargo check (WebKitGTK)"
+log "desktop shell: ui build, then build and test it (WebKitGTK)"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
-cargo check --locked -p infoone-desktop
 cargo test --locked -p infoone-desktop
