@@ -78,35 +78,22 @@ pub(crate) fn find_month(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthRow> {
         Some(g) => rows.into_iter().filter(|r| &r.group_code == g).collect(),
         None => rows,
     };
-    match rows.len() {
-        0 => Err(AppError::not_found(format!(
-            "{}の請求データがありません。先に「infoone month load 請求パッケージ.json」で読み込んでください",
-            at.month
-        ))),
-        1 => Ok(rows.into_iter().next().unwrap_or_else(|| unreachable_row(at.month))),
-        _ => Err(AppError::bad_input(format!(
+    if rows.len() > 1 {
+        return Err(AppError::bad_input(format!(
             "{}の請求データが複数の団体にあります（{}）。--group で団体コードを指定してください",
             at.month,
             rows.iter()
                 .map(|r| r.group_code.as_str())
                 .collect::<Vec<_>>()
                 .join("、")
-        ))),
+        )));
     }
-}
-
-fn unreachable_row(month: YearMonth) -> MonthRow {
-    MonthRow {
-        id: -1,
-        group_code: String::new(),
-        month,
-        state: MonthState::Loaded,
-        package_version: String::new(),
-        package_file: String::new(),
-        revision: 0,
-        loaded_at: String::new(),
-        receipt: None,
-    }
+    rows.into_iter().next().ok_or_else(|| {
+        AppError::not_found(format!(
+            "{}の請求データがありません。先に「infoone month load 請求パッケージ.json」で読み込んでください",
+            at.month
+        ))
+    })
 }
 
 /// The last package parsed in this process, by database file, month and load time (a reload
@@ -294,8 +281,10 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
     let summary = store.transaction(|tx| {
         let existing = tx.month(&pkg.group.code, month)?;
         let replaced = existing.is_some();
-        let id = match existing {
-            None => tx.insert_month(&pkg.group.code, month, &version, name, bytes, &at)?,
+        match existing {
+            None => {
+                tx.insert_month(&pkg.group.code, month, &version, name, bytes, &at)?;
+            }
             Some(row) => {
                 let decided = tx.changes(row.id)?.iter().any(|c| matches!(c.status, ChangeStatus::Accepted | ChangeStatus::Rejected));
                 if row.state != MonthState::Loaded || decided {
@@ -313,9 +302,8 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
                     )));
                 }
                 tx.replace_package(row.id, &version, name, bytes, &at)?;
-                row.id
             }
-        };
+        }
         tx.audit(&Audit {
             at: &at,
             group_code: Some(&pkg.group.code),
@@ -336,9 +324,7 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
         cache_key = package_key(tx, &row);
         let ledger = infoone_formats::ledger::to_ledger(&pkg, &[]);
         let mut existing = existing_payloads(tx, &row)?;
-        let mut seq = 0;
         for app in ledger.applications.values() {
-            seq += 1;
             let c = Change::Join {
                 enrollment_id: format!("N{}-{}", month.to_string().replace('-', ""), app.id),
                 employee_no: app.employee_no.clone(),
@@ -351,7 +337,6 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
             };
             propose(tx, &row, &ledger, &c, "web", &at, &mut existing)?;
         }
-        let _ = (id, seq);
         Ok(LoadSummary {
             group: pkg.group.code.clone(),
             month: month.to_string(),
