@@ -135,3 +135,51 @@ fn sample_is_deterministic_and_matches_the_committed_data() {
         );
     }
 }
+
+#[test]
+fn month_end_with_the_demo_server_fetches_and_submits_over_https_with_a_receipt() {
+    let env = Env::new();
+    let out = env.path("out");
+    let out_s = out.display().to_string();
+    let args = [
+        "month-end",
+        "--package",
+        &sample("bill-package.json"),
+        "--hr",
+        &sample("hr.xlsx"),
+        "--deductions",
+        &sample("deductions.csv"),
+        "--out",
+        &out_s,
+        "--demo-server",
+    ];
+    let run = env.ok(&args);
+    assert!(
+        run.stderr.contains("保険会社APIサーバー: https://127.0.0.1:"),
+        "{}",
+        run.stderr
+    );
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("結果報告を送信しました: G0002 2026-12 受付番号 R-"))
+        .unwrap_or_else(|| panic!("no receipt in:\n{}", run.stdout));
+
+    // The clerk's database: the package came from the server, the month is reported, the outbox
+    // holds the one report with the receipt that was printed.
+    let outbox = env.ok(&["report", "outbox", "--json"]).json();
+    let entries = outbox.as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{outbox}");
+    assert_eq!(entries[0]["status"], "sent");
+    let receipt = entries[0]["receipt_no"].as_str().unwrap();
+    assert!(line.contains(receipt), "{line} / {receipt}");
+    let shown = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
+    assert_eq!(shown["state"], "reported");
+    let audit = env.ok(&["audit", "--limit", "100000"]).stdout;
+    assert!(audit.contains("server.set  https://127.0.0.1:"), "{audit}");
+    assert!(audit.contains(&format!("report.submit {receipt}")), "{audit}");
+
+    // The insurer's side: its dev CA and database were made in OUT/insurer.
+    assert!(out.join("insurer/tls/ca.pem").is_file());
+    assert!(out.join("insurer/insurer.db").is_file());
+}

@@ -53,21 +53,8 @@ pub enum Cmd {
     /// 全銀の振替結果ファイルを取り込む（振替不能は未入金一覧へ）
     #[command(subcommand)]
     Zengin(ZenginCmd),
-    /// 1か月分をまとめて実行（読込・人事取込・全承認・確定・控除結果・結果報告）
-    MonthEnd {
-        #[arg(long)]
-        package: PathBuf,
-        #[arg(long)]
-        hr: PathBuf,
-        #[arg(long)]
-        deductions: PathBuf,
-        #[arg(long, value_enum, default_value_t = ModeArg::Exceptions)]
-        mode: ModeArg,
-        #[arg(long)]
-        out: PathBuf,
-        #[arg(long)]
-        json: bool,
-    },
+    /// 1か月分をまとめて実行（読込・人事取込・全承認・確定・出力・控除結果・結果報告）
+    MonthEnd(MonthEndArgs),
     /// 保険会社APIサーバー（HTTPSのみ、TLS 1.2以上）。データベースは --db で指定。
     /// 担当者用トークンは環境変数 INFOONE_ADMIN_TOKEN（16文字以上）を起動時に登録、
     /// なければ初回起動時に作って一度だけ表示する
@@ -444,4 +431,29 @@ pub enum ZenginCmd {
         #[arg(long)]
         month: String,
     },
+}
+
+/// `month-end`: the whole month in one go.
+#[derive(Args)]
+pub struct MonthEndArgs {
+    /// 請求パッケージ（JSON）
+    #[arg(long)]
+    pub package: PathBuf,
+    /// 人事データ（xlsx / csv）
+    #[arg(long)]
+    pub hr: PathBuf,
+    /// 控除結果（csv / xlsx）
+    #[arg(long)]
+    pub deductions: PathBuf,
+    #[arg(long, value_enum, default_value_t = ModeArg::Exceptions)]
+    pub mode: ModeArg,
+    /// 出力先フォルダー
+    #[arg(long)]
+    pub out: PathBuf,
+    /// デモ用の保険会社サーバーをこの場で起動し（HTTPS、OUT/insurer に開発用CA）、請求パッケージを
+    /// そこから取得して、結果報告をそこへ送信する（受付番号を表示）
+    #[arg(long)]
+    pub demo_server: bool,
+    #[arg(long)]
+    pub json: bool,
 }

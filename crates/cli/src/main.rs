@@ -2,10 +2,11 @@
 //! call one use case of `infoone-app`, print the result.
 
 mod args;
+mod demo;
 mod online;
 mod print;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{Local, NaiveDate, NaiveDateTime};
@@ -17,7 +18,7 @@ use infoone_domain::deduction::Mode;
 use infoone_domain::ledger::{AccountType, BankAccount, Insured, MemberStatus, WithdrawalOption};
 use infoone_domain::month::YearMonth;
 
-use args::{AddCmd, Cli, Cmd, DeductionsCmd, ModeArg, MonthCmd, ReportCmd};
+use args::{AddCmd, Cli, Cmd, DeductionsCmd, ModeArg, MonthCmd, MonthEndArgs, ReportCmd};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -203,9 +204,13 @@ fn change_of(cmd: &AddCmd) -> Result<Change, AppError> {
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
+    use std::io::Write;
     let text = serde_json::to_string_pretty(value).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-    println!("{text}");
-    Ok(())
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        // The reader went away (`| head`): nothing more to say, and nothing failed here.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| AppError::new(ErrorCode::Internal, format!("標準出力に書けません: {e}"))),
+    }
 }
 
 fn run(cli: Cli) -> Result<(), AppError> {
@@ -428,16 +433,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 infoone_app::export::import_zengin_result(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
             print::export(&s);
         }
-        Cmd::MonthEnd {
-            package,
-            hr,
-            deductions,
-            mode: m,
-            out,
-            json: as_json,
-        } => {
-            month_end(db, &package, &hr, &deductions, mode(m), &out, as_json)?;
-        }
+        Cmd::MonthEnd(a) => month_end(db, &a)?,
         Cmd::Server {
             listen,
             tls_cert,
@@ -489,16 +485,10 @@ fn run(cli: Cli) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The whole month in one go (CLI.md `month-end`).
-fn month_end(
-    db: &Option<PathBuf>,
-    package: &Path,
-    hr: &Path,
-    deductions: &Path,
-    mode: Mode,
-    out: &Path,
-    as_json: bool,
-) -> Result<(), AppError> {
+/// The whole month in one go (CLI.md `month-end`); with `--demo-server`, against a local insurer
+/// over HTTPS (the package fetched from it, the report submitted to it).
+fn month_end(db: &Option<PathBuf>, a: &MonthEndArgs) -> Result<(), AppError> {
+    let (out, as_json) = (a.out.as_path(), a.json);
     std::fs::create_dir_all(out).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
     // Without --db the run uses a scratch database in OUT (replaced on each run), so a demo can be
     // repeated; with --db it works in that database like the single commands.
@@ -523,14 +513,41 @@ fn month_end(
             eprintln!("… {step}（{:.1}秒経過）", started.elapsed().as_secs_f64());
         }
     };
-    progress("請求パッケージを読み込んでいます");
-    let loaded = infoone_app::load_package(&mut store, package, now())?;
+    let insurer = if a.demo_server {
+        progress("デモ用の保険会社サーバーを起動し、請求パッケージを登録しています");
+        let insurer = demo::DemoInsurer::start(&out.join("insurer"), &a.package)?;
+        if !as_json {
+            eprintln!(
+                "  保険会社APIサーバー: {}/v1/（開発用CA {}）",
+                insurer.url,
+                insurer.ca.display()
+            );
+        }
+        insurer.login(&mut store)?;
+        Some(insurer)
+    } else {
+        None
+    };
+    let loaded = match &insurer {
+        Some(insurer) => {
+            progress("保険会社サーバーから請求パッケージを取得しています（HTTPS）");
+            let month = insurer
+                .month
+                .parse()
+                .map_err(|e: infoone_domain::month::BadMonth| AppError::bad_input(e.to_string()))?;
+            infoone_client::load_from_server(&mut store, Some(&insurer.group), month, &insurer.online())?.load
+        }
+        None => {
+            progress("請求パッケージを読み込んでいます");
+            infoone_app::load_package(&mut store, &a.package, now())?
+        }
+    };
     let at = MonthRef {
         group: Some(loaded.group.clone()),
         month: loaded.month.parse().map_err(|_| AppError::bad_input("month"))?,
     };
     progress("人事データを取り込んでいます");
-    let hr_summary = infoone_app::import_hr(&mut store, &at, hr, now())?;
+    let hr_summary = infoone_app::import_hr(&mut store, &at, &a.hr, now())?;
     progress("変更をすべて承認しています");
     let accepted = infoone_app::accept(&mut store, &at, &Selection::All, now())?;
     progress("請求を確定しています");
@@ -539,7 +556,7 @@ fn month_end(
     std::fs::write(&bill_path, serde_json::to_string_pretty(&confirmed).unwrap_or_default())
         .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
     progress("控除結果を取り込んでいます");
-    let ded = infoone_app::import_deductions(&mut store, &at, deductions, mode, now())?;
+    let ded = infoone_app::import_deductions(&mut store, &at, &a.deductions, mode(a.mode), now())?;
     progress("請求書・電子媒体・口座振替・加入者データ・名簿を書き出しています");
     let exports = [
         infoone_app::export::invoices(&mut store, &at, out, now())?,
@@ -559,6 +576,27 @@ fn month_end(
     ];
     progress("結果報告を書き出しています");
     let report = infoone_app::write_report(&mut store, &at, &out.join("report.json"), now())?;
+    let submitted = match insurer {
+        Some(insurer) => {
+            progress("結果報告を保険会社サーバーへ送信しています（HTTPS）");
+            let s = infoone_client::submit_month(&mut store, &at, &out.join("report.json"), &insurer.online());
+            insurer.stop();
+            Some(s?)
+        }
+        None => None,
+    };
+    if let Some(s) = &submitted {
+        if !matches!(
+            s.this_month().map(|d| &d.outcome),
+            Some(infoone_client::Outcome::Sent { .. })
+        ) {
+            online::deliveries(&s.deliveries);
+            return Err(AppError::new(
+                ErrorCode::Internal,
+                "デモ用の保険会社サーバーへの結果報告の送信に失敗しました（上の表示を確認してください）",
+            ));
+        }
+    }
     let doc = infoone_app::bill(&mut store, &at)?;
     progress("完了");
     if as_json {
@@ -577,5 +615,8 @@ fn month_end(
         }
     }
     println!("出力先: {}（bill.json, report.json, infoone.db ほか）", out.display());
+    if let Some(s) = &submitted {
+        online::deliveries(&s.deliveries);
+    }
     Ok(())
 }

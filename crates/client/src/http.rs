@@ -309,6 +309,43 @@ impl Client {
     }
 }
 
+/// What an insurer's staff token can do (`/v1/admin/*`): set up a group on the server. For the
+/// insurer's own tools, the demo insurer of `infoone month-end --demo-server` and tests.
+impl Client {
+    async fn admin_post(&self, tail: &str, body: Vec<u8>) -> Result<serde_json::Value, ClientError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/admin/{tail}", self.base))
+            .headers(self.headers())
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| from_transport(&e, &self.base))?;
+        let resp = check(resp, &self.base).await?;
+        let bytes = resp.bytes().await.map_err(|e| from_transport(&e, &self.base))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ClientError::new(ErrorKind::Protocol, format!("保険会社サーバーの応答を読めません: {e}")))
+    }
+
+    /// `POST /v1/admin/packages`: load a group's ledger from a bill package.
+    pub async fn admin_load_package(&self, package: &[u8]) -> Result<serde_json::Value, ClientError> {
+        self.admin_post("packages", package.to_vec()).await
+    }
+
+    /// `POST /v1/admin/groups/{group}/tokens`: a new API token for the group's clerks.
+    pub async fn admin_create_token(&self, group: &str) -> Result<Token, ClientError> {
+        let answer = self
+            .admin_post(&format!("groups/{}/tokens", segment("団体コード", group)?), Vec::new())
+            .await?;
+        let token = answer
+            .get("token")
+            .and_then(|t| t.as_str())
+            .ok_or_else(|| ClientError::new(ErrorKind::Protocol, "保険会社サーバーの応答にAPIトークンがありません"))?;
+        Token::new(token)
+    }
+}
+
 /// A 2xx response as is; anything else as a [`ClientError`] with the server's `error` object.
 async fn check(resp: reqwest::Response, base: &str) -> Result<reqwest::Response, ClientError> {
     let status = resp.status();
