@@ -910,6 +910,10 @@ pub struct OutcomeDoc {
     pub members: Vec<MemberDoc>,
     pub offices: BTreeMap<String, CollectionDoc>,
     pub undeducted: Vec<UndeductedDoc>,
+    /// Agent commission on the premiums collected, per agent code (absent in outcomes stored
+    /// before it was kept: then none is shown).
+    #[serde(default)]
+    pub commissions: BTreeMap<String, i64>,
 }
 
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
@@ -999,6 +1003,11 @@ impl OutcomeDoc {
                     handling: u.handling.code().to_string(),
                 })
                 .collect(),
+            commissions: o
+                .commissions
+                .iter()
+                .map(|c| (c.agent_code.clone(), c.amount.to_i64()))
+                .collect(),
         }
     }
 
@@ -1029,6 +1038,14 @@ impl OutcomeDoc {
             offices,
             totals,
             undeducted: Vec::new(),
+            commissions: self
+                .commissions
+                .iter()
+                .map(|(agent_code, amount)| infoone_domain::bill::Commission {
+                    agent_code: agent_code.clone(),
+                    amount: Yen::new(*amount),
+                })
+                .collect(),
             findings: Vec::new(),
         }
     }

@@ -116,6 +116,15 @@ fn partial_deduction_gives_undeducted_and_payable_to_the_yen() {
         (t.undeducted, t.collected_fee, t.collected_fee_tax, t.payable),
         (Some(2722), Some(249), Some(24), Some(8655))
     );
+    // Agent commission on what was collected (DOMAIN.md §4), both products agent A001:
+    // GTL 1721 + 3769 = 5490 × 0.10 = 549; MED 3438 × 0.08 = 275.04 → 275; 549 + 275 = 824
+    // (on the billed premiums it was 549 + trunc(6160 × 0.08 = 492.8) = 1041).
+    let commissions: Vec<_> = bill
+        .commissions
+        .iter()
+        .map(|c| (c.agent_code.as_str(), c.amount))
+        .collect();
+    assert_eq!(commissions, vec![("A001", 824)]);
 
     let out = c.dir.path().join("report.json");
     let r = infoone_app::write_report(&mut c.store, &dec(), &out, now()).unwrap();

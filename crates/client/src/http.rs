@@ -390,7 +390,7 @@ async fn check(resp: reqwest::Response, base: &str) -> Result<reqwest::Response,
             format!("保険会社サーバーに該当する団体・月がありません（HTTP 404）{said}"),
         ),
         409 => (ErrorKind::Conflict, conflict_message(code, &said, error.as_ref())),
-        422 => (ErrorKind::Rejected, rejected_message(&said, &lines)),
+        422 => (ErrorKind::Rejected, rejected_message(code, &said, &lines, error.as_ref())),
         429 => (
             ErrorKind::Server,
             format!("保険会社サーバーが混み合っています（HTTP 429）{said}"),
@@ -450,7 +450,31 @@ fn conflict_message(code: &str, said: &str, error: Option<&serde_json::Value>) -
     }
 }
 
-fn rejected_message(said: &str, lines: &[serde_json::Value]) -> String {
+/// A 422: the server's own code says why. The differing amounts of a `totals_mismatch`, and the
+/// `problems` / `findings` of the other refusals (a change the ledger refuses, deduction results
+/// that do not fit the bill, a bill that cannot be confirmed), are listed for the clerk.
+fn rejected_message(code: &str, said: &str, lines: &[serde_json::Value], error: Option<&serde_json::Value>) -> String {
+    if code != "totals_mismatch" {
+        let code = if code.is_empty() { "unprocessable" } else { code };
+        let mut m = format!("保険会社が結果報告を受け付けませんでした（{code}）{said}");
+        let listed: Vec<&serde_json::Value> = ["problems", "findings"]
+            .iter()
+            .filter_map(|k| error.and_then(|e| e.get(*k)).and_then(|v| v.as_array()))
+            .flatten()
+            .collect();
+        for p in listed.iter().take(20) {
+            let text = |k: &str| p.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+            let who = match text("employee_no") {
+                "" => String::new(),
+                e => format!("社員番号{e}: "),
+            };
+            m.push_str(&format!("\n  {who}{}", text("message")));
+        }
+        if listed.len() > 20 {
+            m.push_str(&format!("\n  …ほか{}件", listed.len() - 20));
+        }
+        return m;
+    }
     let mut m =
         format!("保険会社が結果報告の金額を計算し直したところ一致せず、受け付けませんでした（totals_mismatch）{said}");
     for l in lines.iter().take(20) {

@@ -318,6 +318,62 @@ fn a_refused_report_is_marked_failed_with_the_servers_reason() {
     );
     assert_eq!(err.lines().len(), 1, "{}", err.message);
     assert!(err.message.contains("事業所O002 payable"), "{}", err.message);
+
+    // A deduction line that does not add up: 422 with the server's own code and the problem
+    // named for the clerk (not "the totals differ").
+    let mut report: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let first = report["deductions"][0]["billed"].as_i64().unwrap();
+    report["deductions"][0]["deducted"] = serde_json::json!(first + 500);
+    let err = rt
+        .block_on(client.submit_report(GROUP, DEC, &w.idempotency_key, &serde_json::to_vec(&report).unwrap()))
+        .unwrap_err();
+    assert_eq!(
+        (err.kind, err.server_code.as_deref()),
+        (ErrorKind::Rejected, Some("invalid_report")),
+        "{}",
+        err.message
+    );
+    assert!(err.message.contains("（invalid_report）"), "{}", err.message);
+    assert!(!err.message.contains("totals_mismatch"), "{}", err.message);
+    assert!(err.message.contains(&format!("billed「{first}」")), "{}", err.message);
+}
+
+#[test]
+fn one_groups_token_reaches_nothing_of_another_group_over_https() {
+    let insurer = Insurer::start();
+    let g2 = String::from_utf8(common::worked_example())
+        .unwrap()
+        .replace("\"G0001\"", "\"G0002\"");
+    let (status, v) = insurer.admin("/v1/admin/packages", g2.into_bytes());
+    assert_eq!(status, 200, "{v}");
+    let token_a = insurer.token(GROUP);
+    let token_b = insurer.token("G0002");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let a = Client::new(&insurer.url(), Some(&insurer.ca), &token_a, &fast()).unwrap();
+    let b = Client::new(&insurer.url(), Some(&insurer.ca), &token_b, &fast()).unwrap();
+    // Each token reaches its own group's package …
+    assert!(rt.block_on(a.package(GROUP, DEC)).is_ok());
+    let b_pkg = rt.block_on(b.package("G0002", DEC)).unwrap();
+    // … and another group's package, payments and reports answer 404, as an unknown group does.
+    let err = rt.block_on(a.package("G0002", DEC)).unwrap_err();
+    assert_eq!(
+        (err.kind, err.status),
+        (ErrorKind::NotFound, Some(404)),
+        "{}",
+        err.message
+    );
+    let err = rt.block_on(a.payments("G0002", DEC)).unwrap_err();
+    assert_eq!(err.status, Some(404), "{}", err.message);
+    let err = rt
+        .block_on(a.submit_report("G0002", DEC, "some-key", &b_pkg.bytes))
+        .unwrap_err();
+    assert_eq!(err.status, Some(404), "{}", err.message);
+    // A group token cannot use the staff endpoints.
+    let err = rt.block_on(a.admin_create_token(GROUP)).unwrap_err();
+    assert_eq!((err.kind, err.status), (ErrorKind::Auth, Some(403)), "{}", err.message);
 }
 
 #[test]

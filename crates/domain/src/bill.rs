@@ -1,6 +1,6 @@
 //! The monthly bill of each office and of the group (DOMAIN.md §3, §4, §6).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -353,13 +353,25 @@ pub fn compute(ledger: &Ledger) -> Bill {
     // Carry-overs and individual bills.
     let mut individual: BTreeMap<String, (Vec<IndividualItem>, NaiveDate)> = BTreeMap::new();
     let due_date = due_date_after(month);
+    // A lump-sum withdrawer processed this month settles everything at once: outstanding
+    // undeducted amounts join the lump sum on the individual invoice (DOMAIN.md §6), even those
+    // that would otherwise be carried to the office bill.
+    let lump_sum_now: HashSet<&str> = ledger
+        .enrollments
+        .values()
+        .filter(|e| {
+            e.withdrawal.is_some_and(|w| w.option == WithdrawalOption::LumpSum) && ledger.withdrawn_now.contains(&e.id)
+        })
+        .map(|e| e.employee_no.as_str())
+        .collect();
     for co in &ledger.carry_over {
         let Some(e) = ledger.enrollments.get(&co.enrollment) else {
             continue;
         };
         let carry = settings.undeducted_handling == UndeductedHandling::CarryOver
             && co.times_carried == 0
-            && co.reason != DeductionReason::Retired;
+            && co.reason != DeductionReason::Retired
+            && !lump_sum_now.contains(e.employee_no.as_str());
         if carry {
             let office = ledger
                 .members

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::bill::{office_totals, Bill, BillLine, LineKind};
+use crate::bill::{commissions, office_totals, Bill, BillLine, Commission, LineKind};
 use crate::finding::{self, Code, Finding};
 use crate::ledger::{DeductionReason, FeeSettlement, Ledger, UndeductedHandling};
 use crate::money::Yen;
@@ -97,6 +97,8 @@ pub struct Outcome {
     pub offices: BTreeMap<String, Collection>,
     pub totals: Collection,
     pub undeducted: Vec<Undeducted>,
+    /// Agent commission on the premiums collected (DOMAIN.md §4), per agent.
+    pub commissions: Vec<Commission>,
     pub findings: Vec<Finding>,
 }
 
@@ -341,11 +343,13 @@ pub fn apply(ledger: &Ledger, bill: &Bill, reported: &[Reported], mode: Mode) ->
         }
         offices.insert(ob.office.clone(), c);
     }
+    let commissions = commissions(ledger, offices.values().map(|c| &c.collected_by_product));
     Ok(Outcome {
         members,
         offices,
         totals,
         undeducted,
+        commissions,
         findings,
     })
 }

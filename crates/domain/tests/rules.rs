@@ -647,6 +647,26 @@ fn lump_sum_and_outstanding_undeducted_amounts_share_one_invoice() {
 }
 
 #[test]
+fn a_lump_sum_withdrawer_s_first_carry_over_goes_on_the_individual_invoice_not_the_office_bill() {
+    // November's 3769 was not deducted (給与不足) and never carried: for anyone else it would be
+    // carried to O002 once. 000201 settles by lump sum this month, so it joins the lump sum.
+    let mut l = example_builder()
+        .carry_over("E0005", "O002", "2026-11", 3769, DeductionReason::InsufficientPay, 0)
+        .build();
+    apply_ok(&mut l, &withdrawal("E0005", "2026-12-10", WithdrawalOption::LumpSum));
+    let bill = compute(&l);
+    // O002: only December's regular line, 3769; no carry-over line.
+    assert_eq!(lines(office(&bill, "O002")), vec![line(R, "E0005", "2026-12", 3769)]);
+    assert_eq!(t4(&office(&bill, "O002").totals), [3769, 113, 11, 3645]);
+    let ib = &bill.individual_bills[0];
+    let mut items: Vec<_> = ib.items.iter().map(|i| (i.kind.code(), i.amount.to_i64())).collect();
+    items.sort();
+    // lump sum 3 × 3769 = 11307 (2027-01..03) + undeducted 3769 = 15076
+    assert_eq!(items, vec![("lump_sum", 11307), ("undeducted", 3769)]);
+    assert_eq!(ib.amount, yen(15076));
+}
+
+#[test]
 fn lump_sum_withdrawal_in_the_last_month_of_the_policy_year_leaves_nothing() {
     let mut l = example();
     l.month = ym("2027-03");

@@ -231,6 +231,15 @@ pub fn add_outcome(doc: &mut BillDoc, outcome: &Outcome) {
     doc.totals.collected_fee = Some(t.collected_fee.to_i64());
     doc.totals.collected_fee_tax = Some(t.collected_fee_tax.to_i64());
     doc.totals.payable = Some(t.payable.to_i64());
+    // The agent commission is on what was collected (DOMAIN.md §4), once that is known.
+    doc.commissions = outcome
+        .commissions
+        .iter()
+        .map(|c| CommissionDoc {
+            agent_code: c.agent_code.clone(),
+            amount: c.amount.to_i64(),
+        })
+        .collect();
 }
 
 fn month(s: &str) -> YearMonth {
