@@ -17,4 +17,5 @@ pub mod report;
 pub mod roster;
 pub mod table;
 pub mod text;
+pub mod xlsx;
 pub mod zengin;

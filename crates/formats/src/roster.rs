@@ -18,12 +18,14 @@ use std::io::Cursor;
 use std::path::Path;
 
 use calamine::{DataRef, Reader, Xlsx};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use infoone_domain::bill::{monthly_premium, MonthlyPremium};
 use infoone_domain::ledger::{Enrollment, Insured, Ledger, Member, MemberStatus, Relation, WithdrawalOption};
 use infoone_domain::month::YearMonth;
 use infoone_domain::product::Gender;
-use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
+use rust_xlsxwriter::{Format, Worksheet, XlsxError};
+
+use crate::xlsx::{Column, ColumnFormat, SheetWriter};
 
 use crate::date::parse_date;
 use crate::error::{code as fcode, FileError, Problem, Problems};
@@ -441,57 +443,19 @@ pub fn roster_rows(ledger: &Ledger) -> Vec<RosterRow> {
     rows
 }
 
-/// The formats of the roster's cells.
-struct Formats {
-    header: Format,
-    date: Format,
-    month: Format,
-    yen: Format,
-    units: Format,
-}
-
-impl Formats {
-    fn new() -> Formats {
-        Formats {
-            header: Format::new()
-                .set_bold()
-                .set_background_color("#DDEBF7")
-                .set_border_bottom(FormatBorder::Thin)
-                .set_align(FormatAlign::Center),
-            date: Format::new().set_num_format("yyyy-mm-dd"),
-            month: Format::new().set_num_format("yyyy-mm"),
-            yen: Format::new().set_num_format("#,##0"),
-            units: Format::new().set_num_format("0"),
-        }
+/// The number format of each roster column (the rest are text or general).
+fn column_format(c: usize) -> ColumnFormat {
+    match c {
+        3 | 14 => ColumnFormat::Date,
+        18 => ColumnFormat::Whole,
+        19..=21 => ColumnFormat::Month,
+        23 => ColumnFormat::Yen,
+        _ => ColumnFormat::General,
     }
 }
 
-fn excel_date(d: NaiveDate) -> Option<ExcelDateTime> {
-    let (y, m, day) = (
-        u16::try_from(d.year()).ok()?,
-        u8::try_from(d.month()).ok()?,
-        u8::try_from(d.day()).ok()?,
-    );
-    ExcelDateTime::from_ymd(y, m, day).ok()
-}
-
-/// A date cell (its format is the column's: see [`roster_sheet`]); a date Excel cannot hold
-/// (before 1900) is written as `YYYY-MM-DD` text.
-fn write_date(ws: &mut Worksheet, r: u32, c: u16, d: NaiveDate) -> Result<(), XlsxError> {
-    match excel_date(d) {
-        Some(x) => ws.write_datetime(r, c, &x).map(|_| ()),
-        None => ws.write_string(r, c, d.format("%Y-%m-%d").to_string()).map(|_| ()),
-    }
-}
-
-fn write_text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> Result<(), XlsxError> {
-    if !s.is_empty() {
-        ws.write_string(r, c, s)?;
-    }
-    Ok(())
-}
-
-/// Header row, column widths, frozen header: the part of a sheet written before the rows.
+/// Header row, column widths, frozen header: the part of a rust_xlsxwriter sheet written before
+/// the rows (the member extract).
 pub(crate) fn sheet_head(
     ws: &mut Worksheet,
     name: &str,
@@ -522,63 +486,61 @@ struct MemberCells<'r> {
     address: &'r str,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_enrollment(
-    ws: &mut Worksheet,
-    r: u32,
-    id: &str,
+#[derive(Clone, Copy)]
+struct EnrollmentCells<'r> {
+    id: &'r str,
     insured: InsuredKind,
-    insured_name: &str,
+    insured_name: &'r str,
     insured_birth_date: Option<NaiveDate>,
-    product: &str,
-    product_name: &str,
-    plan: &str,
+    product: &'r str,
+    product_name: &'r str,
+    plan: &'r str,
     units: u32,
     months: [Option<YearMonth>; 3],
     option: Option<WithdrawalOption>,
     premium: Option<i64>,
-) -> Result<(), XlsxError> {
-    write_text(ws, r, 11, id)?;
-    write_text(ws, r, 12, insured.label())?;
-    write_text(ws, r, 13, insured_name)?;
-    if let Some(d) = insured_birth_date {
-        write_date(ws, r, 14, d)?;
-    }
-    write_text(ws, r, 15, product)?;
-    write_text(ws, r, 16, product_name)?;
-    write_text(ws, r, 17, plan)?;
-    ws.write_number(r, 18, units)?;
-    for (c, month) in (19u16..).zip(months) {
-        if let Some(month) = month {
-            write_date(ws, r, c, month.first_day())?;
+}
+
+fn write_row(ws: &mut SheetWriter, m: MemberCells<'_>, e: Option<EnrollmentCells<'_>>) -> std::io::Result<()> {
+    ws.start_row();
+    ws.text(0, m.employee_no);
+    ws.text(1, m.name);
+    ws.text(2, m.name_kana);
+    ws.date(3, m.birth_date);
+    ws.text(4, gender_label(m.gender));
+    ws.text(5, m.office);
+    ws.text(6, m.office_name);
+    ws.text(7, m.status.label());
+    ws.text(8, m.email);
+    ws.text(9, m.postal_code);
+    ws.text(10, m.address);
+    if let Some(e) = e {
+        ws.text(11, e.id);
+        ws.text(12, e.insured.label());
+        ws.text(13, e.insured_name);
+        if let Some(d) = e.insured_birth_date {
+            ws.date(14, d);
+        }
+        ws.text(15, e.product);
+        ws.text(16, e.product_name);
+        ws.text(17, e.plan);
+        ws.number(18, i64::from(e.units));
+        for (c, month) in (19..).zip(e.months) {
+            if let Some(month) = month {
+                ws.date(c, month.first_day());
+            }
+        }
+        if let Some(o) = e.option {
+            ws.text(22, option_label(o));
+        }
+        if let Some(y) = e.premium {
+            ws.number(23, y);
         }
     }
-    if let Some(o) = option {
-        write_text(ws, r, 22, option_label(o))?;
-    }
-    if let Some(y) = premium {
-        // Whole yen below 2^53 are exact as an Excel number.
-        #[allow(clippy::cast_precision_loss)]
-        ws.write_number(r, 23, y as f64)?;
-    }
-    Ok(())
+    ws.end_row()
 }
 
-fn write_member(ws: &mut Worksheet, r: u32, m: MemberCells<'_>) -> Result<(), XlsxError> {
-    write_text(ws, r, 0, m.employee_no)?;
-    write_text(ws, r, 1, m.name)?;
-    write_text(ws, r, 2, m.name_kana)?;
-    write_date(ws, r, 3, m.birth_date)?;
-    write_text(ws, r, 4, gender_label(m.gender))?;
-    write_text(ws, r, 5, m.office)?;
-    write_text(ws, r, 6, m.office_name)?;
-    write_text(ws, r, 7, m.status.label())?;
-    write_text(ws, r, 8, m.email)?;
-    write_text(ws, r, 9, m.postal_code)?;
-    write_text(ws, r, 10, m.address)
-}
-
-fn write_ref(ws: &mut Worksheet, r: u32, row: &RowRef<'_>) -> Result<(), XlsxError> {
+fn write_ref(ws: &mut SheetWriter, row: &RowRef<'_>) -> std::io::Result<()> {
     let m = row.member.member;
     let cells = MemberCells {
         employee_no: &m.employee_no,
@@ -593,29 +555,26 @@ fn write_ref(ws: &mut Worksheet, r: u32, row: &RowRef<'_>) -> Result<(), XlsxErr
         postal_code: &m.postal_code,
         address: &m.address,
     };
-    write_member(ws, r, cells)?;
-    let Some(x) = row.enrollment else {
-        return Ok(());
-    };
-    let e = x.enrollment;
-    write_enrollment(
-        ws,
-        r,
-        &e.id,
-        x.insured,
-        x.insured_name,
-        x.insured_birth_date,
-        &e.product,
-        x.product_name,
-        &e.plan,
-        e.units,
-        [Some(e.start_month), e.end_month, e.withdrawal.map(|w| w.month)],
-        e.withdrawal.map(|w| w.option),
-        x.premium,
-    )
+    let e = row.enrollment.as_ref().map(|x| {
+        let e = x.enrollment;
+        EnrollmentCells {
+            id: &e.id,
+            insured: x.insured,
+            insured_name: x.insured_name,
+            insured_birth_date: x.insured_birth_date,
+            product: &e.product,
+            product_name: x.product_name,
+            plan: &e.plan,
+            units: e.units,
+            months: [Some(e.start_month), e.end_month, e.withdrawal.map(|w| w.month)],
+            option: e.withdrawal.map(|w| w.option),
+            premium: x.premium,
+        }
+    });
+    write_row(ws, cells, e)
 }
 
-fn write_owned(ws: &mut Worksheet, r: u32, row: &RosterRow) -> Result<(), XlsxError> {
+fn write_owned(ws: &mut SheetWriter, row: &RosterRow) -> std::io::Result<()> {
     let m = &row.member;
     let cells = MemberCells {
         employee_no: &m.employee_no,
@@ -630,66 +589,47 @@ fn write_owned(ws: &mut Worksheet, r: u32, row: &RosterRow) -> Result<(), XlsxEr
         postal_code: &m.postal_code,
         address: &m.address,
     };
-    write_member(ws, r, cells)?;
-    let Some(e) = &row.enrollment else {
-        return Ok(());
-    };
-    write_enrollment(
-        ws,
-        r,
-        &e.id,
-        e.insured,
-        &e.insured_name,
-        e.insured_birth_date,
-        &e.product,
-        &e.product_name,
-        &e.plan,
-        e.units,
-        [e.start_month, e.end_month, e.withdrawal_month],
-        e.withdrawal_option,
-        e.premium,
-    )
+    let e = row.enrollment.as_ref().map(|e| EnrollmentCells {
+        id: &e.id,
+        insured: e.insured,
+        insured_name: &e.insured_name,
+        insured_birth_date: e.insured_birth_date,
+        product: &e.product,
+        product_name: &e.product_name,
+        plan: &e.plan,
+        units: e.units,
+        months: [e.start_month, e.end_month, e.withdrawal_month],
+        option: e.withdrawal_option,
+        premium: e.premium,
+    });
+    write_row(ws, cells, e)
 }
 
-/// A workbook with the roster sheet in constant-memory mode, the header written. Dates, months
-/// and numbers get their format from their column (cells written without a format take it), so
-/// no cell has to look its format up.
-fn roster_sheet() -> Result<(Workbook, Worksheet), XlsxError> {
-    let f = Formats::new();
-    let mut wb = Workbook::new();
-    let mut ws = wb.new_worksheet_with_constant_memory();
-    sheet_head(&mut ws, SHEET, &LAYOUT, &f.header)?;
-    for (c, format) in [
-        (3, &f.date),
-        (14, &f.date),
-        (18, &f.units),
-        (19, &f.month),
-        (20, &f.month),
-        (21, &f.month),
-        (23, &f.yen),
-    ] {
-        ws.set_column_format(c, format)?;
-    }
-    Ok((wb, ws))
-}
-
-fn finish(mut wb: Workbook, mut ws: Worksheet, rows: u32, path: &Path) -> Result<usize, XlsxError> {
-    let last_col = u16::try_from(LAYOUT.len() - 1).unwrap_or(0);
-    ws.autofilter(0, 0, rows, last_col)?;
-    wb.push_worksheet(ws);
-    wb.save(path)?;
-    Ok(rows as usize)
+/// The roster sheet with its header written (formats::xlsx: streamed, deflated on other threads).
+/// Dates, months and numbers take their format from their column.
+fn roster_sheet(path: &Path) -> std::io::Result<SheetWriter> {
+    let columns: Vec<Column<'_>> = LAYOUT
+        .iter()
+        .enumerate()
+        .map(|(c, (title, width))| Column {
+            title,
+            width: *width,
+            format: column_format(c),
+        })
+        .collect();
+    SheetWriter::create(path, SHEET, &columns)
 }
 
 /// Rows handed from the thread that reads the ledger to the one that writes cells.
 const BATCH: usize = 2048;
 
 /// Writes the roster of `ledger` to `path`; returns the number of data rows. One thread reads
-/// the ledger (enrollments, premiums) while the calling one writes the cells.
-pub fn write_roster(ledger: &Ledger, path: &Path) -> Result<usize, XlsxError> {
-    let (wb, mut ws) = roster_sheet()?;
+/// the ledger (enrollments, premiums) while the calling one writes the sheet XML, and the XML is
+/// deflated on two more (formats::xlsx).
+pub fn write_roster(ledger: &Ledger, path: &Path) -> std::io::Result<usize> {
+    let mut ws = roster_sheet(path)?;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RowRef<'_>>>(8);
-    let n = std::thread::scope(|scope| -> Result<u32, XlsxError> {
+    std::thread::scope(|scope| -> std::io::Result<()> {
         scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             for_each_row(ledger, |r| {
@@ -702,27 +642,23 @@ pub fn write_roster(ledger: &Ledger, path: &Path) -> Result<usize, XlsxError> {
             });
             let _ = tx.send(batch);
         });
-        let mut n: u32 = 0;
         for batch in rx {
             for row in &batch {
-                n += 1;
-                write_ref(&mut ws, n, row)?;
+                write_ref(&mut ws, row)?;
             }
         }
-        Ok(n)
+        Ok(())
     })?;
-    finish(wb, ws, n, path)
+    Ok(ws.finish()? as usize)
 }
 
-/// Writes roster rows (in order) to `path` in constant-memory mode; returns how many.
-pub fn write_roster_rows(rows: impl IntoIterator<Item = RosterRow>, path: &Path) -> Result<usize, XlsxError> {
-    let (wb, mut ws) = roster_sheet()?;
-    let mut n: u32 = 0;
+/// Writes roster rows (in order) to `path`; returns how many.
+pub fn write_roster_rows(rows: impl IntoIterator<Item = RosterRow>, path: &Path) -> std::io::Result<usize> {
+    let mut ws = roster_sheet(path)?;
     for row in rows {
-        n += 1;
-        write_owned(&mut ws, n, &row)?;
+        write_owned(&mut ws, &row)?;
     }
-    finish(wb, ws, n, path)
+    Ok(ws.finish()? as usize)
 }
 
 /// A read roster.
