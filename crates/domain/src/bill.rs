@@ -288,9 +288,13 @@ pub fn compute(ledger: &Ledger) -> Bill {
             ),
             MonthlyPremium::None => {
                 let max_age = ledger.products.get(&e.product).map_or(0, |p| p.max_age);
-                let ended = PolicyYear::containing(month, settings.policy_anniversary_month)
-                    .first
-                    .prev();
+                // The enrollment ended before the first anniversary at which the insured was
+                // past the maximum age, which may be a policy year or more ago.
+                let mut year = PolicyYear::containing(month, settings.policy_anniversary_month);
+                while year.first > e.start_month && beyond_max_age(ledger, e, year.first.prev()) {
+                    year = PolicyYear::containing(year.first.prev(), settings.policy_anniversary_month);
+                }
+                let ended = year.first.prev();
                 findings.push(
                     Finding::new(
                         finding::AGE_LIMIT_END,

@@ -795,6 +795,17 @@ fn eligibility_age_ends_the_enrollment_at_the_anniversary() {
         assert_eq!(b2001, want.is_none(), "{id} {month}: the clerk is told");
         assert!(!bill.has_errors(), "{id} {month}: {:?}", bill.findings);
     }
+    // A year later the message still names the month the enrollment really ended: E1 (MED) was
+    // past 65 at 2027-04-01, so it ended with 2027-03, also when billing 2028-05.
+    let mut later = l.clone();
+    later.month = ym("2028-05");
+    let bill = compute(&later);
+    let f = bill
+        .findings
+        .iter()
+        .find(|f| f.code.code == "B2001" && f.enrollment.as_deref() == Some("E1"))
+        .unwrap();
+    assert!(f.message.contains("2027-03で終了"), "{}", f.message);
 }
 
 #[test]
