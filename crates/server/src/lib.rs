@@ -13,6 +13,7 @@ pub mod db;
 pub mod error;
 pub mod ledger;
 pub mod openapi;
+pub mod roster;
 pub mod routes;
 pub mod tls;
 
@@ -316,6 +317,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/groups/{group}/months/{month}/reports", post(routes::post_report))
         .route("/v1/groups/{group}/months/{month}/payments", get(routes::get_payments))
         .route("/v1/admin/packages", post(routes::admin_load_package))
+        .route("/v1/admin/groups/{group}/roster", post(routes::admin_load_roster))
         .route("/v1/admin/groups/{group}/tokens", post(routes::admin_create_token))
         .route("/v1/admin/groups/{group}/payments", post(routes::admin_record_payment))
         .fallback(routes::not_found)

@@ -79,6 +79,9 @@ fn json_body(schema: &str, description: &str) -> Value {
     })
 }
 
+/// The media type of an xlsx workbook (the roster).
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// The document.
 pub fn document() -> Value {
     let mut schemas = Map::new();
@@ -102,7 +105,8 @@ pub fn document() -> Value {
                         "reported_version": {"type": "string"},
                         "current_month": {"type": "string"},
                         "receipt_no": {"type": "string"},
-                        "problems": {"type": "array", "items": {"type": "object"}},
+                        "problems": {"type": "array", "items": {"type": "object"}, "description": "invalid_package, invalid_report, invalid_deductions, invalid_roster: what is wrong. A roster's problems are positioned as the file shows them: `{row, column, value, expected, code}` (row as Excel numbers it, column header as written, the cell's text, what was expected, a stable F-code of docs/OUTPUTS.md)."},
+                        "more": {"type": "integer", "description": "invalid_roster: problems found beyond those listed."},
                         "incident": {"type": "string", "description": "5xx: a number to quote to support; the detail is only in the server's log."}
                     },
                     "additionalProperties": true
@@ -215,6 +219,22 @@ pub fn document() -> Value {
                 "pending_applications": {"type": "integer"},
                 "billed": {"type": "integer"},
                 "carry_over": {"type": "integer"}
+            }
+        },
+        "RosterLoadSummary": {
+            "type": "object",
+            "required": ["group", "month", "version", "changed", "rows", "members_added", "members_updated", "enrollments_added", "enrollments_updated", "unknown_columns"],
+            "properties": {
+                "group": {"type": "string"},
+                "month": {"type": "string", "description": "The group's current month, which the roster's values now hold for."},
+                "version": {"type": "string", "description": "The version of the package the server now serves for the group (its ETag); the same as before when nothing changed."},
+                "changed": {"type": "boolean", "description": "Whether the ledger changed."},
+                "rows": {"type": "integer", "description": "Data rows read."},
+                "members_added": {"type": "integer"},
+                "members_updated": {"type": "integer"},
+                "enrollments_added": {"type": "integer"},
+                "enrollments_updated": {"type": "integer"},
+                "unknown_columns": {"type": "array", "items": {"type": "string"}, "description": "Header texts of the columns the reader does not use."}
             }
         },
         "Health": {
@@ -344,6 +364,19 @@ pub fn document() -> Value {
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BillPackage"}}}
                     },
                     "responses": responses(json!({"200": json_body("LoadSummary", "Loaded.")}), &["401", "403", "409", "413", "422", "429", "500"])
+                }
+            },
+            "/v1/admin/groups/{group}/roster": {
+                "post": {
+                    "operationId": "adminLoadRoster",
+                    "summary": "Load a group's members and enrollments from an Excel roster (加入者名簿, insurer staff).",
+                    "description": "The body is an xlsx workbook in the layout `infoone export roster` writes (docs/OUTPUTS.md \"Roster\": sheet 加入者名簿, one row per enrollment, columns matched by header). Its values are written into the ledger for the group's current month: members not in the ledger are added; 氏名, 氏名カナ, 在籍区分, 事業所コード, メールアドレス, 郵便番号 and 住所 of the others are updated; enrollments are added (加入ID blank: a new id `S<YYYYMM>-R<社員番号>-<商品>-<被保険者>`; a 加入ID the ledger does not have: that id) or updated (プラン, 口数, 加入開始月, 加入終了月, 脱退月, 脱退時の選択). Nothing is deleted: members and enrollments missing from the file stay as they are, and a column the file does not have changes nothing. Months already billed are not recomputed.\n\nA file with any problem (an unknown office, product, plan or dependent, an unreadable value, 生年月日 or 性別 different from the ledger, a 加入ID of another member, a changed 商品コード or 被保険者区分, months that do not go together, no rate for the insured person) is refused as a whole with 422 `invalid_roster` and `problems` positioned by row and column; nothing changes. When the ledger changed, the package version (ETag) changes; loading the same file again changes nothing.",
+                    "parameters": [group],
+                    "requestBody": {
+                        "required": true,
+                        "content": {XLSX: {"schema": {"type": "string", "contentMediaType": XLSX}}}
+                    },
+                    "responses": responses(json!({"200": json_body("RosterLoadSummary", "Loaded (or nothing to change).")}), &["400", "401", "403", "404", "413", "422", "429", "500"])
                 }
             },
             "/v1/admin/groups/{group}/tokens": {

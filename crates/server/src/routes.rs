@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use infoone_domain::month::YearMonth;
 use infoone_formats::package::{self as p, PackageError};
 use infoone_formats::report;
+use infoone_formats::roster::read_roster_bytes;
 use infoone_store::Audit;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -585,6 +586,71 @@ pub async fn admin_load_package(
         let built = s
             .current_package(&pkg.group.code)?
             .ok_or_else(|| ApiError::internal("group vanished after loading"))?;
+        if let Some(o) = out.as_object_mut() {
+            o.insert("version".into(), json!(built.version));
+        }
+        Ok(json_response(StatusCode::OK, &out))
+    })
+    .await
+}
+
+/// The roster's file name in messages.
+const ROSTER_FILE: &str = "roster.xlsx";
+
+pub async fn admin_load_roster(
+    State(st): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    params: Result<Params<String>, ApiError>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let bytes = read_body(body, &headers, st.limits().max_body_bytes).await;
+    let caller = caller?;
+    let Params(group) = params?;
+    require_staff(&caller)?;
+    let bytes = bytes?;
+    let s = st.clone();
+    let g = group.clone();
+    let roster = st
+        .blocking(move || {
+            if s.db().read(|tx| Ok(tx.srv_group(&g)?))?.is_none() {
+                return Err(ApiError::unknown_group(&g));
+            }
+            // The reader refuses what it cannot read; a panic on a malformed workbook would be
+            // its bug, but is still the file's refusal here, never a 500.
+            let read = std::panic::catch_unwind(|| read_roster_bytes(ROSTER_FILE, &bytes));
+            match read {
+                Ok(Ok(r)) => Ok(r),
+                Ok(Err(e)) => Err(crate::roster::refused(&e)),
+                Err(_) => Err(crate::roster::refused(&infoone_formats::error::FileError::single(
+                    ROSTER_FILE,
+                    infoone_formats::error::Problem::new(
+                        infoone_formats::error::code::WORKBOOK_UNREADABLE,
+                        "Excelファイルとして読めません",
+                    ),
+                ))),
+            }
+        })
+        .await?;
+    let lock = st.group_lock(&group);
+    let _guard = lock.lock().await;
+    let s = st.clone();
+    st.blocking(move || {
+        let at = stamp();
+        let today = at[..10].to_string();
+        let actor = caller.actor();
+        let load = s.db().write(|tx| {
+            let row = tx.srv_group(&group)?.ok_or_else(|| ApiError::unknown_group(&group))?;
+            crate::roster::load_roster(tx, &row, &roster, &at, &today, &actor)
+        })?;
+        if load.changed {
+            s.forget_package(&group);
+            s.db().checkpoint();
+        }
+        let built = s
+            .current_package(&group)?
+            .ok_or_else(|| ApiError::internal("group vanished after loading a roster"))?;
+        let mut out = serde_json::to_value(&load).map_err(ApiError::internal)?;
         if let Some(o) = out.as_object_mut() {
             o.insert("version".into(), json!(built.version));
         }
