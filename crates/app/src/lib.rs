@@ -779,11 +779,39 @@ pub(crate) fn outcome_doc(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<OutcomeD
     }
 }
 
-pub(crate) fn frozen(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<BillDoc>> {
+/// The last frozen bill read or confirmed in this process, by database file, month, load and
+/// revision (a frozen bill never changes: triggers refuse it; a reopen and a new confirmation
+/// give a new revision), so the outputs of a 643,000-line month parse it once per process.
+static FROZEN_CACHE: Mutex<Option<(String, Arc<BillDoc>)>> = Mutex::new(None);
+
+fn frozen_key(tx: &Tx<'_>, row: &MonthRow, revision: i64) -> Option<String> {
+    package_key(tx, row).map(|k| format!("{k}\n{revision}"))
+}
+
+fn remember_frozen(key: Option<String>, doc: &Arc<BillDoc>) {
+    if let (Some(key), Ok(mut c)) = (key, FROZEN_CACHE.lock()) {
+        *c = Some((key, Arc::clone(doc)));
+    }
+}
+
+/// The month's frozen bill (`None` before it is confirmed).
+pub(crate) fn frozen(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<Arc<BillDoc>>> {
+    if row.state < MonthState::Confirmed {
+        return Ok(None);
+    }
+    let key = frozen_key(tx, row, row.revision);
+    if let (Some(key), Some((cached, doc))) = (&key, FROZEN_CACHE.lock().ok().and_then(|c| c.clone())) {
+        if *key == cached {
+            return Ok(Some(doc));
+        }
+    }
     match tx.frozen_bill(row.id)? {
-        Some(text) => Ok(Some(
-            serde_json::from_str(&text).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?,
-        )),
+        Some(text) => {
+            let doc: Arc<BillDoc> =
+                Arc::new(serde_json::from_str(&text).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?);
+            remember_frozen(key, &doc);
+            Ok(Some(doc))
+        }
         None => Ok(None),
     }
 }
@@ -798,7 +826,8 @@ pub fn bill(store: &mut Store, at: &MonthRef) -> Result<BillDoc> {
 }
 
 fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
-    if let Some(mut doc) = frozen(tx, row)? {
+    if let Some(frozen) = frozen(tx, row)? {
+        let mut doc = BillDoc::clone(&frozen);
         doc.state = row.state.code().to_string();
         if let Some(outcome) = outcome_doc(tx, row)? {
             bill_doc::add_outcome(&mut doc, &outcome.to_outcome());
@@ -815,7 +844,7 @@ fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
 /// Confirm the month (請求確定): refused while the bill has errors; freezes the amounts.
 pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<BillDoc> {
     let stamp = stamp(now);
-    store.transaction(|tx| {
+    let (doc, key) = store.transaction(|tx| {
         let row = find_month(tx, at)?;
         require_open(&row)?;
         let (pkg, ledger) = current_ledger(tx, &row)?;
@@ -844,8 +873,12 @@ pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<B
             )),
             ..Audit::default()
         })?;
-        Ok(doc)
-    })
+        let key = frozen_key(tx, &row, revision);
+        Ok::<_, AppError>((doc, key))
+    })?;
+    // Kept for the outputs only once the confirmation is committed.
+    remember_frozen(key, &Arc::new(doc.clone()));
+    Ok(doc)
 }
 
 fn refuse_errors(bill: &Bill) -> Result<()> {

@@ -199,7 +199,11 @@ impl SheetWriter {
     /// Create `path` with one sheet `sheet_name` of `columns` and write the header row.
     pub fn create(path: &Path, sheet_name: &str, columns: &[Column<'_>]) -> io::Result<SheetWriter> {
         let file = BufWriter::with_capacity(1 << 16, File::create(path)?);
-        let mut zip = Zip { out: file, entries: Vec::new(), offset: 0 };
+        let mut zip = Zip {
+            out: file,
+            entries: Vec::new(),
+            offset: 0,
+        };
         zip.stored("[Content_Types].xml", CONTENT_TYPES.as_bytes())?;
         zip.stored("_rels/.rels", ROOT_RELS.as_bytes())?;
         zip.stored("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.as_bytes())?;
@@ -231,7 +235,11 @@ impl SheetWriter {
             let same = |d: &Column<'_>| d.width == c.width && d.format == c.format;
             let run = columns[i..].iter().take_while(|d| same(d)).count();
             let style = c.format.style();
-            let style = if style == 0 { String::new() } else { format!(r#" style="{style}""#) };
+            let style = if style == 0 {
+                String::new()
+            } else {
+                format!(r#" style="{style}""#)
+            };
             w.xml.extend_from_slice(
                 format!(
                     r#"<col min="{}" max="{}" width="{}"{style} customWidth="1"/>"#,
@@ -262,7 +270,8 @@ impl SheetWriter {
         self.row += 1;
         self.in_row = true;
         self.xml.extend_from_slice(b"<row r=\"");
-        self.xml.extend_from_slice(itoa::Buffer::new().format(self.row).as_bytes());
+        self.xml
+            .extend_from_slice(itoa::Buffer::new().format(self.row).as_bytes());
         self.xml.extend_from_slice(b"\">");
     }
 
@@ -287,7 +296,8 @@ impl SheetWriter {
         debug_assert!(self.in_row && col < self.columns.max(1));
         self.xml.extend_from_slice(b"<c r=\"");
         self.xml.extend_from_slice(column_name(col).as_bytes());
-        self.xml.extend_from_slice(itoa::Buffer::new().format(self.row).as_bytes());
+        self.xml
+            .extend_from_slice(itoa::Buffer::new().format(self.row).as_bytes());
         self.xml.push(b'"');
         if style != 0 {
             self.xml.extend_from_slice(b" s=\"");
@@ -300,8 +310,11 @@ impl SheetWriter {
     fn cell_text(&mut self, col: usize, s: &str, style: u8) {
         self.cell_start(col, style, b" t=\"inlineStr\"><is><t");
         let preserve = s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace);
-        self.xml
-            .extend_from_slice(if preserve { b" xml:space=\"preserve\">" as &[u8] } else { b">" });
+        self.xml.extend_from_slice(if preserve {
+            b" xml:space=\"preserve\">" as &[u8]
+        } else {
+            b">"
+        });
         escape_into(&mut self.xml, s);
         self.xml.extend_from_slice(b"</t></is></c>");
     }
@@ -501,7 +514,11 @@ impl Zip {
 fn deflate_chunk(data: &[u8], last: bool) -> io::Result<Vec<u8>> {
     let mut c = Compress::new(Compression::fast(), false);
     let mut out = Vec::with_capacity(data.len() / 3 + 1024);
-    let flush = if last { FlushCompress::Finish } else { FlushCompress::Sync };
+    let flush = if last {
+        FlushCompress::Finish
+    } else {
+        FlushCompress::Sync
+    };
     loop {
         let consumed = usize::try_from(c.total_in()).map_err(|_| too_big())?;
         let status = c
@@ -576,7 +593,9 @@ impl Pipeline {
         self.input = None;
         let mut first_error = sent.err();
         for w in self.workers {
-            let r = w.join().map_err(|_| io::Error::other("xlsx: a compressing thread panicked"))?;
+            let r = w
+                .join()
+                .map_err(|_| io::Error::other("xlsx: a compressing thread panicked"))?;
             if let (Err(e), None) = (r, &first_error) {
                 first_error = Some(e);
             }
@@ -686,20 +705,27 @@ mod tests {
     fn text_is_escaped_for_xml_and_excel() {
         let mut out = Vec::new();
         escape_into(&mut out, "a&b<c>d\u{1}e_x0041_f");
-        assert_eq!(String::from_utf8(out).unwrap(), "a&amp;b&lt;c&gt;d_x0001_e_x005F_x0041_f");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a&amp;b&lt;c&gt;d_x0001_e_x005F_x0041_f"
+        );
     }
 
     #[test]
     fn chunks_deflated_apart_inflate_as_one_stream() {
         use std::io::Read;
-        let text: Vec<u8> = (0..300_000u32).flat_map(|i| format!("<c>{i}</c>").into_bytes()).collect();
+        let text: Vec<u8> = (0..300_000u32)
+            .flat_map(|i| format!("<c>{i}</c>").into_bytes())
+            .collect();
         let mut deflated = Vec::new();
         let parts: Vec<&[u8]> = text.chunks(100_000).collect();
         for (i, p) in parts.iter().enumerate() {
             deflated.extend(deflate_chunk(p, i + 1 == parts.len()).unwrap());
         }
         let mut back = Vec::new();
-        flate2::read::DeflateDecoder::new(&deflated[..]).read_to_end(&mut back).unwrap();
+        flate2::read::DeflateDecoder::new(&deflated[..])
+            .read_to_end(&mut back)
+            .unwrap();
         assert_eq!(back, text);
     }
 }

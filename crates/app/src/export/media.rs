@@ -94,8 +94,37 @@ fn make(d: &MonthData, opts: &MediaOptions) -> Result<Made> {
             stem = format!("{stem}_{}", names.len());
             names.insert(stem.clone());
         }
-        let csv_name = format!("{stem}.csv");
-        match media::csv(&csv_name, &m.products, rows, encoding) {
+        stems.push((stem, *dest, rows));
+    }
+    // The csv files are independent too: encoded on every core, collected in order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
+    let chunk = stems.len().div_ceil(threads).max(1);
+    let products = &m.products;
+    let encoded: Vec<_> = std::thread::scope(|s| {
+        let handles: Vec<_> = stems
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|(stem, _, rows)| {
+                            let csv_name = format!("{stem}.csv");
+                            let made = media::csv(&csv_name, products, rows, encoding);
+                            (csv_name, made)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+    });
+    if encoded.len() != stems.len() {
+        return Err(AppError::new(
+            ErrorCode::Internal,
+            "電子媒体の作成中にスレッドが異常終了しました",
+        ));
+    }
+    for ((csv_name, made), (_, dest, rows)) in encoded.into_iter().zip(&stems) {
+        match made {
             Ok((bytes, replaced)) => {
                 notes.extend(replaced.iter().map(|r| format!("{csv_name}: {r}")));
                 files.push((csv_name, bytes));
@@ -108,7 +137,6 @@ fn make(d: &MonthData, opts: &MediaOptions) -> Result<Made> {
             ));
         }
         records += rows.len();
-        stems.push((stem, *dest, rows));
     }
     if opts.xlsx && errors.is_empty() {
         // Workbooks are independent: one thread per core.

@@ -32,7 +32,7 @@ pub struct MonthData {
     /// The ledger with the accepted changes applied (names, offices, enrollments).
     pub ledger: Ledger,
     /// The bill as confirmed (frozen).
-    pub bill: BillDoc,
+    pub bill: std::sync::Arc<BillDoc>,
     /// The deduction outcome, from `deducted` on.
     pub outcome: Option<OutcomeDoc>,
 }
