@@ -1,8 +1,8 @@
 //! The Excel roster (加入者名簿): every member with their enrollments, one row per enrollment,
 //! written as xlsx with Japanese headers and read back (docs/OUTPUTS.md "Roster").
 //!
-//! Writing uses rust_xlsxwriter's constant-memory mode: each row goes to a temporary file as soon
-//! as the next one starts, so a 300,000-member roster needs a few MB whatever its size. Dates are
+//! Writing streams through [`crate::xlsx`] (sheet XML deflated in chunks on two threads), so a
+//! 300,000-member roster needs a few tens of MB whatever its size. Dates are
 //! Excel dates (`yyyy-mm-dd`), months are the 1st of the month as an Excel date shown `yyyy-mm`,
 //! yen are numbers shown `#,##0`; the header row is frozen and has an autofilter.
 //!
