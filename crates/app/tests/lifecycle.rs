@@ -175,3 +175,53 @@ fn steps_out_of_order_are_refused() {
     let err = infoone_app::bill(&mut c.store, &MonthRef::new("2027-01".parse().unwrap())).unwrap_err();
     assert_eq!(err.code, ErrorCode::NotFound);
 }
+
+#[test]
+fn a_month_confirmed_in_this_database_is_corrected_by_retro_lines_next_month() {
+    // December is confirmed here (not yet reported, so January's package has no December in its
+    // `billed` list): DOMAIN.md §4 "or it is confirmed in the local database".
+    let mut c = Case::new();
+    c.confirm_without_w0001();
+    let mut jan: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/worked-example/bill-package.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    jan["month"] = "2027-01".into();
+    jan["issued_on"] = "2026-12-25".into();
+    jan["version"] = "worked-example-2027-01".into();
+    jan["pending_applications"] = serde_json::json!([]);
+    assert!(jan["billed"].as_array().unwrap().iter().all(|b| b["month"] != "2026-12"));
+    let f = c.file("jan.json", &jan.to_string());
+    infoone_app::load_package(&mut c.store, &f, now()).unwrap();
+    let january = MonthRef::new("2027-01".parse().unwrap());
+
+    // 000201's E0005 (O002) ended with November, reported late: December's 3769, billed and
+    // confirmed here, comes back as a refund on O002's January bill; January has no line.
+    infoone_app::add_change(
+        &mut c.store,
+        &january,
+        infoone_domain::change::Change::Withdrawal {
+            enrollment: "E0005".into(),
+            date: "2026-11-15".parse().unwrap(),
+            option: infoone_domain::ledger::WithdrawalOption::End,
+        },
+        false,
+        now(),
+    )
+    .unwrap();
+    let bill = infoone_app::bill(&mut c.store, &january).unwrap();
+    let o2 = bill.offices.iter().find(|o| o.code == "O002").unwrap();
+    let lines: Vec<_> = o2
+        .lines
+        .iter()
+        .map(|l| (l.kind.as_str(), l.enrollment.as_str(), l.month.as_str(), l.amount))
+        .collect();
+    assert_eq!(lines, vec![("retro", "E0005", "2026-12", -3769)]);
+    // O002: premium_total −3769; fee trunc(−3769 × 0.03 = −113.07) = −113; tax trunc(−11.3) = −11;
+    // invoice −3769 − (−113 − 11) = −3645.
+    assert_eq!(
+        (o2.totals.premium_total, o2.totals.fee, o2.totals.fee_tax, o2.totals.invoice_amount),
+        (-3769, -113, -11, -3645)
+    );
+}
