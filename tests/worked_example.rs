@@ -173,3 +173,46 @@ fn the_example_package_is_the_shared_spec_file() {
         );
     }
 }
+
+#[test]
+fn accept_all_is_atomic_one_refused_change_accepts_nothing_and_names_it() {
+    let env = loaded();
+    // Two proposed transfers of 000101 to O002, each fine alone: once the first is applied, the
+    // second moves them to the office they are already in (C4004). W0001 could be accepted.
+    for date in ["2026-12-01", "2026-11-20"] {
+        env.ok(&[
+            "changes",
+            "add",
+            "transfer",
+            "--employee",
+            "000101",
+            "--office",
+            "O002",
+            "--date",
+            date,
+            "--propose-only",
+            "--month",
+            "2026-12",
+        ]);
+    }
+    let before = env.ok(&["changes", "list", "--month", "2026-12", "--json"]).json();
+    let bill_before = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
+    let r = env.run(&["changes", "accept", "--all", "--month", "2026-12"]);
+    assert_eq!(r.code, Some(5), "refused by a business rule: {}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("C4004"), "{}", r.stderr);
+    assert!(r.stderr.contains("000101"), "{}", r.stderr);
+    // Nothing was accepted, W0001 included: the list and the bill are exactly as before.
+    let after = env.ok(&["changes", "list", "--month", "2026-12", "--json"]).json();
+    assert_eq!(after, before);
+    let statuses: Vec<&str> = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, vec!["proposed", "proposed", "proposed"]);
+    assert_eq!(
+        env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json(),
+        bill_before
+    );
+}

@@ -191,7 +191,11 @@ fn a_month_confirmed_in_this_database_is_corrected_by_retro_lines_next_month() {
     jan["issued_on"] = "2026-12-25".into();
     jan["version"] = "worked-example-2027-01".into();
     jan["pending_applications"] = serde_json::json!([]);
-    assert!(jan["billed"].as_array().unwrap().iter().all(|b| b["month"] != "2026-12"));
+    assert!(jan["billed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|b| b["month"] != "2026-12"));
     let f = c.file("jan.json", &jan.to_string());
     infoone_app::load_package(&mut c.store, &f, now()).unwrap();
     let january = MonthRef::new("2027-01".parse().unwrap());
@@ -221,7 +225,12 @@ fn a_month_confirmed_in_this_database_is_corrected_by_retro_lines_next_month() {
     // O002: premium_total −3769; fee trunc(−3769 × 0.03 = −113.07) = −113; tax trunc(−11.3) = −11;
     // invoice −3769 − (−113 − 11) = −3645.
     assert_eq!(
-        (o2.totals.premium_total, o2.totals.fee, o2.totals.fee_tax, o2.totals.invoice_amount),
+        (
+            o2.totals.premium_total,
+            o2.totals.fee,
+            o2.totals.fee_tax,
+            o2.totals.invoice_amount
+        ),
         (-3769, -113, -11, -3645)
     );
 }
