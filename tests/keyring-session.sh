@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The keyring test against a REAL Secret Service: installs dbus and gnome-keyring (Debian), starts
 # a private D-Bus session with an unlocked gnome-keyring-daemon, and runs
-# `cargo test -p infoone-client --test keyring` in it with INFOONE_KEYRING_TEST=1 (without that
+# `cargo test --test keyring` (infoone-client's) in it with INFOONE_KEYRING_TEST=1 (without that
 # variable the test only says why it does nothing; with it, a missing Secret Service fails it).
 # Extra arguments go to `cargo test` (e.g. --locked).
 set -euo pipefail
@@ -28,8 +28,11 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Build first, outside the session, so the daemon is not kept waiting.
-cargo test -p infoone-client --test keyring "$@" --no-run
+# Build first, outside the session, so the daemon is not kept waiting. The test is chosen by name
+# over the workspace's default members (it is infoone-client's): with `-p infoone-client` cargo
+# would resolve features for that crate alone and rebuild dependencies the full `cargo test`
+# already built.
+cargo test --test keyring "$@" --no-run
 
 export INFOONE_KEYRING_TEST=1
 export CARGO_ARGS="$*"
@@ -45,5 +48,5 @@ dbus-run-session -- bash -c '
     export HOME="$KEYRING_HOME" XDG_DATA_HOME="$KEYRING_HOME/.local/share"
     echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     # shellcheck disable=SC2086
-    cargo test -p infoone-client --test keyring $CARGO_ARGS -- --test-threads=1 --nocapture
+    cargo test --test keyring $CARGO_ARGS -- --test-threads=1 --nocapture
 '
