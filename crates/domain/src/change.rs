@@ -435,6 +435,16 @@ fn plan(ledger: &Ledger, change: &Change) -> Result<Plan, Refusal> {
             after.bank_account = Some(account.clone());
             for e in ledger.enrollments_of(employee_no) {
                 if let Some(w) = e.withdrawal {
+                    // A lump sum billed in an earlier month has paid the policy year already; an
+                    // enrollment withdrawn before it started has nothing to continue; a
+                    // withdrawal before the retro limit is the insurer's to handle. Those stay.
+                    let lump_sum_billed =
+                        w.option == WithdrawalOption::LumpSum && !ledger.withdrawn_now.contains(&e.id);
+                    let never_started = e.end_month.is_some_and(|end| end < e.start_month);
+                    let too_old = w.month.next() < ledger.retro_floor();
+                    if lump_sum_billed || never_started || too_old {
+                        continue;
+                    }
                     let mut switched = e.clone();
                     switched.withdrawal = Some(Withdrawal {
                         month: w.month,

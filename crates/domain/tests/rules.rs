@@ -15,7 +15,7 @@ use infoone_domain::change::Change;
 use infoone_domain::deduction::{self, allocate, Handling, Mode, Reported};
 use infoone_domain::finding::Severity;
 use infoone_domain::ledger::{
-    AccountType, BankAccount, DeductionReason, FeeSettlement, Ledger, UndeductedHandling, WithdrawalOption,
+    AccountType, BankAccount, DeductionReason, FeeSettlement, Ledger, UndeductedHandling, Withdrawal, WithdrawalOption,
 };
 use infoone_domain::money::{Rounding, Yen};
 use infoone_domain::product::{Gender, RateGender};
@@ -664,6 +664,53 @@ fn a_lump_sum_withdrawer_s_first_carry_over_goes_on_the_individual_invoice_not_t
     // lump sum 3 × 3769 = 11307 (2027-01..03) + undeducted 3769 = 15076
     assert_eq!(items, vec![("lump_sum", 11307), ("undeducted", 3769)]);
     assert_eq!(ib.amount, yen(15076));
+}
+
+#[test]
+fn a_switch_to_bank_transfer_leaves_a_lump_sum_billed_earlier_alone() {
+    // 000101 withdrew E0001 (GTL) in October with a lump sum, billed then (to 2027-03), and
+    // withdraws E0002 (MED) in December: the switch to bank transfer continues only E0002.
+    let mut l = example();
+    let e1 = l.enrollments.get_mut("E0001").unwrap();
+    e1.withdrawal = Some(Withdrawal {
+        month: ym("2026-10"),
+        option: WithdrawalOption::LumpSum,
+    });
+    e1.end_month = Some(ym("2027-03"));
+    apply_ok(&mut l, &withdrawal("E0002", "2026-12-10", WithdrawalOption::End));
+    let account = BankAccount {
+        bank_code: "0001".into(),
+        branch_code: "001".into(),
+        account_type: AccountType::Ordinary,
+        account_no: "2222222".into(),
+        holder_kana: "ﾔﾏﾀﾞ ﾀﾛｳ".into(),
+    };
+    apply_ok(
+        &mut l,
+        &Change::BankTransferSwitch {
+            employee_no: "000101".into(),
+            account,
+        },
+    );
+    let e1 = &l.enrollments["E0001"];
+    assert_eq!(
+        (e1.withdrawal.map(|w| w.option), e1.end_month),
+        (Some(WithdrawalOption::LumpSum), Some(ym("2027-03")))
+    );
+    assert_eq!(
+        l.enrollments["E0002"].withdrawal.map(|w| w.option),
+        Some(WithdrawalOption::BankTransfer)
+    );
+    // January: E0002's 1380 is debited; E0001 (paid by the lump sum) neither billed nor debited.
+    l.month = ym("2027-01");
+    let bill = compute(&l);
+    let at: Vec<_> = bill
+        .account_transfers
+        .iter()
+        .map(|a| (a.enrollment.as_str(), a.month, a.amount.to_i64()))
+        .collect();
+    assert_eq!(at, vec![("E0002", ym("2027-01"), 1380)]);
+    assert!(!office(&bill, "O001").lines.iter().any(|x| x.enrollment == "E0001"));
 }
 
 #[test]
