@@ -203,6 +203,60 @@ pub fn gender_label(g: Gender) -> &'static str {
 }
 
 /// 在籍/休職/退職.
+/// 在籍区分 as the roster writes it (在籍 / 休職 / 退職) back to a status; anything else is 在籍.
+pub fn status_from_label(s: &str) -> MemberStatus {
+    [MemberStatus::Active, MemberStatus::Leave, MemberStatus::Retired]
+        .into_iter()
+        .find(|x| x.label() == s)
+        .unwrap_or_default()
+}
+
+/// `YYYYMM`, as the ids of enrollments a roster adds carry it.
+pub fn yyyymm(m: YearMonth) -> String {
+    format!("{:04}{:02}", m.year(), m.month())
+}
+
+/// Two rows of one member giving two different new values for a member column (F4007): the
+/// second row, its value and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    pub row: usize,
+    pub value: String,
+    pub message: String,
+}
+
+/// The value a member's rows give for one column: all rows agree, or all but those still
+/// holding the ledger's value do (the clerk edited one of several rows). `current` is the
+/// ledger's value (normalised), `None` for a new member.
+pub fn member_value(
+    rows: &[&RosterRow],
+    field: &str,
+    value: impl Fn(&RosterRow) -> String,
+    current: Option<&str>,
+) -> Result<Option<String>, Disagreement> {
+    let mut distinct: Vec<(String, usize)> = Vec::new();
+    for row in rows {
+        let v = value(row);
+        if current != Some(v.as_str()) && !distinct.iter().any(|(d, _)| *d == v) {
+            distinct.push((v, row.row));
+        }
+    }
+    match distinct.as_slice() {
+        [] => Ok(current.map(str::to_owned)),
+        [(v, _)] => Ok(Some(v.clone())),
+        [(v1, r1), (v2, r2), ..] => {
+            let no = rows.first().map_or("", |r| r.member.employee_no.as_str());
+            Err(Disagreement {
+                row: *r2,
+                value: v2.clone(),
+                message: format!(
+                    "社員番号{no}の{field}が行によって違います（{r1}行目「{v1}」、{r2}行目「{v2}」）。同じ社員の行は同じ値にしてください"
+                ),
+            })
+        }
+    }
+}
+
 pub fn status_of(s: HrStatus) -> MemberStatus {
     match s {
         HrStatus::Active => MemberStatus::Active,

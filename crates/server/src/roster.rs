@@ -94,13 +94,6 @@ fn package_status(s: MemberStatus) -> p::MemberStatus {
     }
 }
 
-fn status_from_label(s: &str) -> MemberStatus {
-    [MemberStatus::Active, MemberStatus::Leave, MemberStatus::Retired]
-        .into_iter()
-        .find(|x| x.label() == s)
-        .unwrap_or_default()
-}
-
 fn package_gender(g: Gender) -> p::Gender {
     match g {
         Gender::Male => p::Gender::M,
@@ -133,10 +126,6 @@ fn option_of(o: p::WithdrawalOption) -> WithdrawalOption {
 
 fn opt_text(s: String) -> Option<String> {
     (!s.is_empty()).then_some(s)
-}
-
-fn yyyymm(m: YearMonth) -> String {
-    format!("{:04}{:02}", m.year(), m.month())
 }
 
 /// A member of the ledger: its stored row and package document.
@@ -183,9 +172,7 @@ impl Load<'_> {
         self.problems.push(p);
     }
 
-    /// The value a member's rows give for one column: all rows agree, or all but those with the
-    /// ledger's value do (one of several rows edited). `current` is the ledger's value
-    /// (normalised), `None` for a new member. Two different new values are a problem (F4007).
+    /// [`r::member_value`], a disagreement recorded as a problem (F4007).
     fn resolve(
         &mut self,
         rows: &[&RosterRow],
@@ -193,26 +180,10 @@ impl Load<'_> {
         value: impl Fn(&RosterRow) -> String,
         current: Option<&str>,
     ) -> Option<String> {
-        let mut distinct: Vec<(String, usize)> = Vec::new();
-        for row in rows {
-            let v = value(row);
-            if current != Some(v.as_str()) && !distinct.iter().any(|(d, _)| *d == v) {
-                distinct.push((v, row.row));
-            }
-        }
-        match distinct.as_slice() {
-            [] => current.map(str::to_owned),
-            [(v, _)] => Some(v.clone()),
-            [(v1, r1), (v2, r2), ..] => {
-                let no = rows.first().map_or("", |r| r.member.employee_no.as_str());
-                let msg = format!(
-                    "社員番号{no}の{field}が行によって違います（{r1}行目「{v1}」、{r2}行目「{v2}」）。同じ社員の行は同じ値にしてください"
-                );
-                let (v2, r2) = (v2.clone(), *r2);
-                self.problem(r2, field, code::MEMBER_DISAGREES, &v2, msg);
-                None
-            }
-        }
+        r::member_value(rows, field, value, current).unwrap_or_else(|d| {
+            self.problem(d.row, field, code::MEMBER_DISAGREES, &d.value, d.message);
+            None
+        })
     }
 
     fn known_office(&mut self, row: usize, office: &str) -> bool {
@@ -294,7 +265,7 @@ impl Load<'_> {
         if self.roster.has(r::STATUS) {
             let now = status_of(cur.doc.status).label();
             if let Some(v) = self.resolve(rows, r::STATUS, |r| r.member.status.label().to_owned(), Some(now)) {
-                let status = status_from_label(&v);
+                let status = r::status_from_label(&v);
                 if status != status_of(cur.doc.status) {
                     doc.status = package_status(status);
                     if status != MemberStatus::Retired {
@@ -360,7 +331,7 @@ impl Load<'_> {
             birth_date: birth,
             gender: package_gender(gender),
             office,
-            status: package_status(status_from_label(&status)),
+            status: package_status(r::status_from_label(&status)),
             retired_on: None,
             dependents: Vec::new(),
             bank_account: None,
@@ -520,7 +491,7 @@ impl Load<'_> {
                 return None;
             }
             let insured = self.insured(m, row.row, e)?;
-            let id = format!("S{}-R{no}-{}-{insured}", yyyymm(self.month), e.product);
+            let id = format!("S{}-R{no}-{}-{insured}", r::yyyymm(self.month), e.product);
             (id, Some(insured))
         } else {
             (e.id.clone(), None)

@@ -222,13 +222,6 @@ fn insured_kind(m: &Member, insured: &Insured) -> Option<InsuredKind> {
     }
 }
 
-fn status_from_label(s: &str) -> MemberStatus {
-    [MemberStatus::Active, MemberStatus::Leave, MemberStatus::Retired]
-        .into_iter()
-        .find(|x| x.label() == s)
-        .unwrap_or_default()
-}
-
 impl Compare<'_> {
     fn problem(&mut self, row: usize, field: &'static str, code: &'static str, value: &str, expected: String) {
         let mut p = Problem::new(code, expected)
@@ -249,9 +242,7 @@ impl Compare<'_> {
         });
     }
 
-    /// The value the member's rows give for one column: all rows agree, or all but the ledger's
-    /// value agree (the clerk edited one of several rows). `current` is the ledger's value
-    /// (normalised), `None` for a new employee. Two different new values are a problem.
+    /// [`r::member_value`], a disagreement recorded as a problem (F4007).
     fn resolve(
         &mut self,
         rows: &[&RosterRow],
@@ -259,25 +250,10 @@ impl Compare<'_> {
         value: impl Fn(&RosterRow) -> String,
         current: Option<&str>,
     ) -> Option<String> {
-        let mut distinct: Vec<(String, usize)> = Vec::new();
-        for row in rows {
-            let v = value(row);
-            if current != Some(v.as_str()) && !distinct.iter().any(|(d, _)| *d == v) {
-                distinct.push((v, row.row));
-            }
-        }
-        match distinct.as_slice() {
-            [] => current.map(str::to_owned),
-            [(v, _)] => Some(v.clone()),
-            [(v1, r1), (v2, r2), ..] => {
-                let no = rows.first().map_or("", |r| r.member.employee_no.as_str());
-                let msg = format!(
-                    "社員番号{no}の{field}が行によって違います（{r1}行目「{v1}」、{r2}行目「{v2}」）。同じ社員の行は同じ値にしてください"
-                );
-                self.problem(*r2, field, code::MEMBER_DISAGREES, v2, msg);
-                None
-            }
-        }
+        r::member_value(rows, field, value, current).unwrap_or_else(|d| {
+            self.problem(d.row, field, code::MEMBER_DISAGREES, &d.value, d.message);
+            None
+        })
     }
 
     fn member_changes(&mut self, m: &Member, rows: &[&RosterRow]) {
@@ -342,7 +318,7 @@ impl Compare<'_> {
         if self.roster.has(r::STATUS) {
             let cur = m.status.label();
             if let Some(v) = self.resolve(rows, r::STATUS, |r| r.member.status.label().to_owned(), Some(cur)) {
-                let status = status_from_label(&v);
+                let status = r::status_from_label(&v);
                 if status != m.status {
                     let row = rows.iter().find(|r| r.member.status == status).unwrap_or(&first);
                     if status == MemberStatus::Retired || m.status == MemberStatus::Retired {
@@ -449,7 +425,7 @@ impl Compare<'_> {
                 .find(|g| r::gender_label(*g) == gender)?,
             office,
             transfers: Vec::new(),
-            status: status_from_label(&status),
+            status: r::status_from_label(&status),
             retired_on: None,
             dependents: Vec::new(),
             email: email.unwrap_or_default(),
@@ -584,7 +560,7 @@ impl Compare<'_> {
                 row,
                 Change::PlanChange {
                     enrollment: cur.id.clone(),
-                    new_enrollment_id: format!("N{}-R{}", yyyymm(month), cur.id),
+                    new_enrollment_id: format!("N{}-R{}", r::yyyymm(month), cur.id),
                     plan: e.plan.clone(),
                     units: e.units,
                     date: month.prev().first_day(),
@@ -738,7 +714,7 @@ impl Compare<'_> {
         self.push(
             row,
             Change::Join {
-                enrollment_id: format!("N{}-R{}-{}-{}", yyyymm(month), m.employee_no, e.product, insured),
+                enrollment_id: format!("N{}-R{}-{}-{}", r::yyyymm(month), m.employee_no, e.product, insured),
                 employee_no: m.employee_no.clone(),
                 insured,
                 product: e.product.clone(),
@@ -749,10 +725,6 @@ impl Compare<'_> {
             },
         );
     }
-}
-
-fn yyyymm(m: YearMonth) -> String {
-    format!("{:04}{:02}", m.year(), m.month())
 }
 
 fn ended_text(e: &Enrollment) -> String {
