@@ -203,6 +203,44 @@ pub fn gender_label(g: Gender) -> &'static str {
 }
 
 /// 在籍/休職/退職.
+/// The member columns of an employee the ledger does not have yet, as their rows give them
+/// (normalised as the ledger keeps them); `None` where two rows disagree (listed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewMemberCells {
+    pub name: Option<String>,
+    pub name_kana: Option<String>,
+    pub email: Option<String>,
+    pub postal_code: Option<String>,
+    pub address: Option<String>,
+    pub office: Option<String>,
+    pub birth_date: Option<String>,
+    pub gender: Option<String>,
+    pub status: Option<String>,
+}
+
+/// [`NewMemberCells`] of a new employee's rows, with every disagreement between them.
+pub fn new_member_cells(rows: &[&RosterRow]) -> (NewMemberCells, Vec<Disagreement>) {
+    let mut disagreements = Vec::new();
+    let mut get = |field: &'static str, f: &dyn Fn(&RosterRow) -> String| {
+        member_value(rows, field, f, None).unwrap_or_else(|d| {
+            disagreements.push(d);
+            None
+        })
+    };
+    let cells = NewMemberCells {
+        name: get(NAME, &|r| normalize(&r.member.name)),
+        name_kana: get(NAME_KANA, &|r| normalize(&r.member.name_kana)),
+        email: get(EMAIL, &|r| normalize(&r.member.email)),
+        postal_code: get(POSTAL_CODE, &|r| normalize(&r.member.postal_code)),
+        address: get(ADDRESS, &|r| normalize(&r.member.address)),
+        office: get(OFFICE, &|r| r.member.office.clone()),
+        birth_date: get(BIRTH_DATE, &|r| r.member.birth_date.to_string()),
+        gender: get(GENDER, &|r| gender_label(r.member.gender).to_owned()),
+        status: get(STATUS, &|r| r.member.status.label().to_owned()),
+    };
+    (cells, disagreements)
+}
+
 /// 在籍区分 as the roster writes it (在籍 / 休職 / 退職) back to a status; anything else is 在籍.
 pub fn status_from_label(s: &str) -> MemberStatus {
     [MemberStatus::Active, MemberStatus::Leave, MemberStatus::Retired]
@@ -220,6 +258,7 @@ pub fn yyyymm(m: YearMonth) -> String {
 /// second row, its value and the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disagreement {
+    pub field: &'static str,
     pub row: usize,
     pub value: String,
     pub message: String,
@@ -230,7 +269,7 @@ pub struct Disagreement {
 /// ledger's value (normalised), `None` for a new member.
 pub fn member_value(
     rows: &[&RosterRow],
-    field: &str,
+    field: &'static str,
     value: impl Fn(&RosterRow) -> String,
     current: Option<&str>,
 ) -> Result<Option<String>, Disagreement> {
@@ -247,6 +286,7 @@ pub fn member_value(
         [(v1, r1), (v2, r2), ..] => {
             let no = rows.first().map_or("", |r| r.member.employee_no.as_str());
             Err(Disagreement {
+                field,
                 row: *r2,
                 value: v2.clone(),
                 message: format!(

@@ -304,17 +304,21 @@ impl Load<'_> {
     /// A member not in the ledger, from its rows.
     fn add_member(&mut self, rows: &[&RosterRow]) -> Option<MemberOut> {
         let first = rows[0];
-        let get =
-            |cx: &mut Self, field: &'static str, f: &dyn Fn(&RosterRow) -> String| cx.resolve(rows, field, f, None);
-        let name = get(self, r::NAME, &|r| normalize(&r.member.name));
-        let name_kana = get(self, r::NAME_KANA, &|r| normalize(&r.member.name_kana));
-        let email = get(self, r::EMAIL, &|r| normalize(&r.member.email));
-        let postal_code = get(self, r::POSTAL_CODE, &|r| normalize(&r.member.postal_code));
-        let address = get(self, r::ADDRESS, &|r| normalize(&r.member.address));
-        let office = get(self, r::OFFICE, &|r| r.member.office.clone());
-        let birth = get(self, r::BIRTH_DATE, &|r| r.member.birth_date.to_string());
-        let gender = get(self, r::GENDER, &|r| r::gender_label(r.member.gender).to_owned());
-        let status = get(self, r::STATUS, &|r| r.member.status.label().to_owned());
+        let (cells, disagreements) = r::new_member_cells(rows);
+        for d in disagreements {
+            self.problem(d.row, d.field, code::MEMBER_DISAGREES, &d.value, d.message);
+        }
+        let r::NewMemberCells {
+            name,
+            name_kana,
+            email,
+            postal_code,
+            address,
+            office,
+            birth_date: birth,
+            gender,
+            status,
+        } = cells;
         let office = office?;
         if !self.known_office(first.row, &office) {
             return None;
