@@ -52,31 +52,11 @@ pub fn media(
     if let Some((name, _)) = files.first() {
         out_file(out, name)?; // creates the folder
     }
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
-    let chunk = files.len().div_ceil(threads).max(1);
-    let results: Vec<Result<()>> = std::thread::scope(|s| {
-        let handles: Vec<_> = files
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .try_for_each(|(name, bytes)| write_file(&out.join(name), bytes))
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(AppError::new(
-                        ErrorCode::Internal,
-                        "電子媒体の書き出し中にスレッドが異常終了しました",
-                    ))
-                })
-            })
-            .collect()
-    });
-    results.into_iter().collect::<Result<()>>()?;
+    on_every_core(&files, "電子媒体の書き出し", |(name, bytes)| {
+        write_file(&out.join(name), bytes)
+    })?
+    .into_iter()
+    .collect::<Result<()>>()?;
     let written: Vec<String> = files
         .iter()
         .map(|(name, _)| out.join(name).display().to_string())
@@ -123,33 +103,12 @@ fn make(d: &MonthData, opts: &MediaOptions) -> Result<Made> {
         }
         stems.push((stem, *dest, rows));
     }
-    // The csv files are independent too: encoded on every core, collected in order.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).max(1);
-    let chunk = stems.len().div_ceil(threads).max(1);
-    let products = &m.products;
-    let encoded: Vec<_> = std::thread::scope(|s| {
-        let handles: Vec<_> = stems
-            .chunks(chunk)
-            .map(|part| {
-                s.spawn(move || {
-                    part.iter()
-                        .map(|(stem, _, rows)| {
-                            let csv_name = format!("{stem}.csv");
-                            let made = media::csv(&csv_name, products, rows, encoding);
-                            (csv_name, made)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-    if encoded.len() != stems.len() {
-        return Err(AppError::new(
-            ErrorCode::Internal,
-            "電子媒体の作成中にスレッドが異常終了しました",
-        ));
-    }
+    // The csv files are independent: encoded on every core, collected in order.
+    let encoded = on_every_core(&stems, "電子媒体の作成", |(stem, _, rows)| {
+        let csv_name = format!("{stem}.csv");
+        let made = media::csv(&csv_name, &m.products, rows, encoding);
+        (csv_name, made)
+    })?;
     for ((csv_name, made), (_, dest, rows)) in encoded.into_iter().zip(&stems) {
         match made {
             Ok((bytes, replaced)) => {
@@ -166,43 +125,14 @@ fn make(d: &MonthData, opts: &MediaOptions) -> Result<Made> {
         records += rows.len();
     }
     if opts.xlsx && errors.is_empty() {
-        // Workbooks are independent: one thread per core.
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(stems.len())
-            .max(1);
-        let chunk = stems.len().div_ceil(threads).max(1);
-        let products = &m.products;
-        type Files = Vec<(String, Vec<u8>)>;
-        let made: Vec<Result<Files>> = std::thread::scope(|s| {
-            let handles: Vec<_> = stems
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|(stem, dest, rows)| {
-                                media::xlsx(dest, products, rows)
-                                    .map(|b| (format!("{stem}.xlsx"), b))
-                                    .map_err(AppError::refused)
-                            })
-                            .collect::<Result<Vec<_>>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(AppError::new(
-                            ErrorCode::Internal,
-                            "xlsxの作成中にスレッドが異常終了しました",
-                        ))
-                    })
-                })
-                .collect()
-        });
-        for part in made {
-            files.extend(part?);
+        // Workbooks are independent too.
+        let made = on_every_core(&stems, "xlsxの作成", |(stem, dest, rows)| {
+            media::xlsx(dest, &m.products, rows)
+                .map(|b| (format!("{stem}.xlsx"), b))
+                .map_err(AppError::refused)
+        })?;
+        for f in made {
+            files.push(f?);
         }
     }
     if !errors.is_empty() {
@@ -212,4 +142,29 @@ fn make(d: &MonthData, opts: &MediaOptions) -> Result<Made> {
         )));
     }
     Ok((files, notes, records))
+}
+
+/// `f` over `items` on every core, the results in the items' order; a thread that panicked is an
+/// internal error naming `what` was being done.
+fn on_every_core<T: Sync, R: Send>(items: &[T], what: &str, f: impl Fn(&T) -> R + Sync) -> Result<Vec<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| AppError::new(ErrorCode::Internal, format!("{what}の途中でスレッドが異常終了しました")))?;
+            out.extend(part);
+        }
+        Ok(out)
+    })
 }
