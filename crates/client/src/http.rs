@@ -295,9 +295,12 @@ impl Client {
     /// `GET /v1/groups/{group}/months/{month}/payments` (the JSON as the server sent it).
     pub async fn payments(&self, group: &str, month: &str) -> Result<serde_json::Value, ClientError> {
         let url = self.month_url(group, month, "payments")?;
-        let resp = self
-            .http
-            .get(&url)
+        self.json(self.http.get(&url), "入金状況").await
+    }
+
+    /// Send `req` with the token; the answer's JSON, or the server's error.
+    async fn json(&self, req: reqwest::RequestBuilder, what: &str) -> Result<serde_json::Value, ClientError> {
+        let resp = req
             .headers(self.headers())
             .send()
             .await
@@ -305,7 +308,7 @@ impl Client {
         let resp = check(resp, &self.base).await?;
         let bytes = resp.bytes().await.map_err(|e| from_transport(&e, &self.base))?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| ClientError::new(ErrorKind::Protocol, format!("入金状況の応答を読めません: {e}")))
+            .map_err(|e| ClientError::new(ErrorKind::Protocol, format!("{what}の応答を読めません: {e}")))
     }
 }
 
@@ -313,19 +316,12 @@ impl Client {
 /// insurer's own tools, the demo insurer of `infoone month-end --demo-server` and tests.
 impl Client {
     async fn admin_post(&self, tail: &str, body: Vec<u8>) -> Result<serde_json::Value, ClientError> {
-        let resp = self
+        let req = self
             .http
             .post(format!("{}/v1/admin/{tail}", self.base))
-            .headers(self.headers())
             .header(CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| from_transport(&e, &self.base))?;
-        let resp = check(resp, &self.base).await?;
-        let bytes = resp.bytes().await.map_err(|e| from_transport(&e, &self.base))?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ClientError::new(ErrorKind::Protocol, format!("保険会社サーバーの応答を読めません: {e}")))
+            .body(body);
+        self.json(req, "保険会社サーバー").await
     }
 
     /// `POST /v1/admin/packages`: load a group's ledger from a bill package.
