@@ -768,6 +768,21 @@ pub struct Roster {
 }
 
 impl Roster {
+    /// The rows of each employee, employees in the order they first appear in the file.
+    pub fn by_member(&self) -> Vec<(&str, Vec<&RosterRow>)> {
+        let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+        let mut groups: Vec<(&str, Vec<&RosterRow>)> = Vec::new();
+        for row in &self.rows {
+            let no = row.member.employee_no.as_str();
+            let i = *index.entry(no).or_insert_with(|| {
+                groups.push((no, Vec::new()));
+                groups.len() - 1
+            });
+            groups[i].1.push(row);
+        }
+        groups
+    }
+
     /// Whether the file has the column of `field` (one of the column names above).
     pub fn has(&self, field: &str) -> bool {
         self.columns.iter().any(|(f, _)| *f == field)

@@ -667,23 +667,11 @@ pub fn load_roster(
         problems: Vec::new(),
     };
 
-    let mut order: Vec<&str> = Vec::new();
-    let mut by_member: HashMap<&str, Vec<&RosterRow>> = HashMap::new();
-    for row in &roster.rows {
-        let no = row.member.employee_no.as_str();
-        by_member
-            .entry(no)
-            .or_insert_with(|| {
-                order.push(no);
-                Vec::new()
-            })
-            .push(row);
-    }
     let mut member_writes: Vec<(MemberRow, bool)> = Vec::new();
     let mut enrollment_writes: Vec<(p::Enrollment, bool, usize)> = Vec::new();
     let mut ids: HashMap<String, usize> = HashMap::new();
-    for no in order {
-        let rows = &by_member[no];
+    for (no, rows) in roster.by_member() {
+        let rows = rows.as_slice();
         let out = match members.get(no) {
             Some(cur) => cx.update_member(cur, rows),
             None => cx.add_member(rows),

@@ -23,7 +23,7 @@
 //! cannot change (生年月日, 性別, 被保険者区分, 商品コード, 加入開始月, anything of an ended
 //! enrollment) and unknown codes refuse the whole file with positioned problems; nothing changes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
@@ -163,20 +163,8 @@ fn compare(ledger: &Ledger, roster: &Roster) -> Result<Vec<Proposal>, FileError>
         problems: Vec::new(),
         out: Vec::new(),
     };
-    let mut order: Vec<&str> = Vec::new();
-    let mut groups: HashMap<&str, Vec<&RosterRow>> = HashMap::new();
-    for row in &roster.rows {
-        let no = row.member.employee_no.as_str();
-        groups
-            .entry(no)
-            .or_insert_with(|| {
-                order.push(no);
-                Vec::new()
-            })
-            .push(row);
-    }
-    for no in order {
-        let rows = &groups[no];
+    for (no, rows) in roster.by_member() {
+        let rows = rows.as_slice();
         let member = ledger.members.get(no);
         let hire = match member {
             Some(m) => {
