@@ -10,6 +10,24 @@ fn sample(name: &str) -> String {
     root().join("sample-data").join(name).display().to_string()
 }
 
+/// `month-end` on the committed sample data, writing to `out`, with one more flag.
+fn month_end_args(out: &str, flag: &str) -> Vec<String> {
+    [
+        "month-end",
+        "--package",
+        &sample("bill-package.json"),
+        "--hr",
+        &sample("hr.xlsx"),
+        "--deductions",
+        &sample("deductions.csv"),
+        "--out",
+        out,
+        flag,
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
 fn totals(v: &Value) -> [i64; 8] {
     [
         "premium_total",
@@ -29,18 +47,8 @@ fn month_end_on_the_sample_data_matches_bill_show() {
     let env = Env::new();
     let out = env.path("out");
     let out_s = out.display().to_string();
-    let args = [
-        "month-end",
-        "--package",
-        &sample("bill-package.json"),
-        "--hr",
-        &sample("hr.xlsx"),
-        "--deductions",
-        &sample("deductions.csv"),
-        "--out",
-        &out_s,
-        "--json",
-    ];
+    let args = month_end_args(&out_s, "--json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let doc = env.ok(&args).json();
     assert_eq!(doc["state"], "deducted");
     assert_eq!(doc["revision"], 1);
@@ -141,18 +149,8 @@ fn month_end_with_the_demo_server_fetches_and_submits_over_https_with_a_receipt(
     let env = Env::new();
     let out = env.path("out");
     let out_s = out.display().to_string();
-    let args = [
-        "month-end",
-        "--package",
-        &sample("bill-package.json"),
-        "--hr",
-        &sample("hr.xlsx"),
-        "--deductions",
-        &sample("deductions.csv"),
-        "--out",
-        &out_s,
-        "--demo-server",
-    ];
+    let args = month_end_args(&out_s, "--demo-server");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = env.ok(&args);
     assert!(
         run.stderr.contains("保険会社APIサーバー: https://127.0.0.1:"),
