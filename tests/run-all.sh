@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 log() { printf '\n== %s\n' "$*" >&2; }
 
 # Debian packages the tests use as independent readers and real services.
-APT_PACKAGES=(poppler-utils python3-openpyxl python3-venv curl dbus gnome-keyring dbus-x11
+APT_PACKAGES=(poppler-utils qpdf python3-openpyxl python3-venv curl dbus gnome-keyring dbus-x11
     libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev build-essential pkg-config)
 
 apt_install() {

@@ -350,8 +350,55 @@ fn the_group_pdf_has_every_office_and_the_font_is_an_embedded_subset() {
         ["yes", "yes", "yes"],
         "emb sub uni: {fonts}"
     );
-    // Same input, same bytes.
+    // Same input, same bytes (the combined PDF is drawn on every core).
     assert_eq!(one, pdf::office_invoice(&c, &b, office(&b, "O001")).unwrap());
+    assert_eq!(all, pdf::group_invoices(&c, &b).unwrap());
+}
+
+/// `qpdf` (an independent PDF library) finds the structure sound, and the bookmarks name each
+/// office and open its first page.
+#[test]
+fn qpdf_checks_the_combined_pdf_and_its_bookmarks() {
+    let pkg = package();
+    let mut b = bill(&pkg, 1);
+    // Three offices, the first long enough for several pages.
+    b.offices.insert(0, big_office("O900", 130));
+    let all = pdf::group_invoices(&ctx(&pkg), &b).unwrap();
+    let check = qpdf(&["--check"], &all);
+    assert!(check.contains("No syntax or stream encoding errors"), "{check}");
+    let json: serde_json::Value = serde_json::from_str(&qpdf(&["--json", "--json-key=outlines"], &all)).unwrap();
+    let marks: Vec<(String, i64)> = json["outlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| {
+            (
+                o["title"].as_str().unwrap().to_string(),
+                o["destpageposfrom1"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let n = pages(&all).len() as i64;
+    assert_eq!(marks.len(), 3, "{marks:?}");
+    assert_eq!(marks[0].1, 1);
+    assert!(marks[0].0.contains("O900"), "{marks:?}");
+    assert_eq!(marks[1], ("本社（O001）".to_string(), n - 1));
+    assert_eq!(marks[2], ("大阪支店（O002）".to_string(), n));
+}
+
+fn qpdf(args: &[&str], pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doc.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("qpdf").args(args).arg(&path).output().unwrap_or_else(|e| {
+        panic!("`qpdf` could not be run ({e}): install qpdf (apt-get install qpdf; tests/run-all.sh does this)")
+    });
+    assert!(
+        out.status.success(),
+        "qpdf failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[test]

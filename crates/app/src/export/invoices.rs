@@ -17,7 +17,7 @@ use chrono::NaiveDateTime;
 use infoone_formats::pdf::{self, Context, DeductionReport, MemberResult, PdfError};
 use infoone_store::Store;
 
-use super::{month_data, out_file, write_file, ExportSummary, MonthData};
+use super::{month_data, on_every_core, out_file, write_file, ExportSummary, MonthData};
 use crate::{AppError, ErrorCode, MonthRef, Result};
 
 fn pdf_error(e: PdfError) -> AppError {
@@ -118,31 +118,31 @@ pub fn invoices(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime
         kind: "invoices".into(),
         ..ExportSummary::default()
     };
-    let mut write = |name: String, bytes: Vec<u8>| -> Result<()> {
-        let path = out_file(out, &name)?;
-        write_file(&path, &bytes)?;
-        summary.files.push(path.display().to_string());
-        Ok(())
-    };
-
-    for o in &bill.offices {
-        let bytes = pdf::office_invoice(&ctx, bill, o).map_err(pdf_error)?;
-        write(format!("invoice_{}_{month}{rev}.pdf", safe(&o.code)), bytes)?;
-    }
+    // One file per office (2,000 for a big group), made and written on every core; the
+    // combined PDF uses every core itself.
+    let files = write_each(out, "請求書の作成", &bill.offices, |o| {
+        let bytes = pdf::office_invoice(&ctx, bill, o)?;
+        Ok((format!("invoice_{}_{month}{rev}.pdf", safe(&o.code)), bytes))
+    })?;
+    summary.files.extend(files);
     let bytes = pdf::group_invoices(&ctx, bill).map_err(pdf_error)?;
-    write(format!("invoices_{}_{month}{rev}.pdf", safe(&bill.group)), bytes)?;
-    for ind in &bill.individual_bills {
-        let bytes = pdf::individual_invoice(&ctx, bill, ind).map_err(pdf_error)?;
-        write(format!("individual_{}_{month}{rev}.pdf", safe(&ind.employee_no)), bytes)?;
-    }
+    let path = out_file(out, &format!("invoices_{}_{month}{rev}.pdf", safe(&bill.group)))?;
+    write_file(&path, &bytes)?;
+    summary.files.push(path.display().to_string());
+    let files = write_each(out, "個別請求書の作成", &bill.individual_bills, |ind| {
+        let bytes = pdf::individual_invoice(&ctx, bill, ind)?;
+        Ok((format!("individual_{}_{month}{rev}.pdf", safe(&ind.employee_no)), bytes))
+    })?;
+    summary.files.extend(files);
     let reports = reports(&md);
-    for r in &reports {
-        let bytes = pdf::deduction_report(&ctx, bill, r).map_err(pdf_error)?;
-        write(
+    let files = write_each(out, "控除結果報告書の作成", &reports, |r| {
+        let bytes = pdf::deduction_report(&ctx, bill, r)?;
+        Ok((
             format!("deduction-report_{}_{month}{rev}.pdf", safe(&r.office.code)),
             bytes,
-        )?;
-    }
+        ))
+    })?;
+    summary.files.extend(files);
 
     summary.records = bill.offices.len() + bill.individual_bills.len();
     if md.outcome.is_none() {
@@ -157,4 +157,24 @@ pub fn invoices(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime
         ));
     }
     Ok(summary)
+}
+
+/// One PDF per item, `make` giving its file name and bytes, made and written on every core; the
+/// paths in the items' order. The first failure is the error (files already written stay: they
+/// are whole, and the export is run again as a whole).
+fn write_each<T: Sync>(
+    out: &Path,
+    what: &str,
+    items: &[T],
+    make: impl Fn(&T) -> pdf::Result<(String, Vec<u8>)> + Sync,
+) -> Result<Vec<String>> {
+    std::fs::create_dir_all(out).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
+    on_every_core(items, what, |item| -> Result<String> {
+        let (name, bytes) = make(item).map_err(pdf_error)?;
+        let path = out.join(name);
+        write_file(&path, &bytes)?;
+        Ok(path.display().to_string())
+    })?
+    .into_iter()
+    .collect()
 }

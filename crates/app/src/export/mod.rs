@@ -90,3 +90,28 @@ pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         )
     })
 }
+
+/// `f` over `items` on every core, the results in the items' order; a thread that panicked is an
+/// internal error naming `what` was being done.
+pub(crate) fn on_every_core<T: Sync, R: Send>(items: &[T], what: &str, f: impl Fn(&T) -> R + Sync) -> Result<Vec<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len())
+        .max(1);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| AppError::new(ErrorCode::Internal, format!("{what}の途中でスレッドが異常終了しました")))?;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}

@@ -1,7 +1,7 @@
 //! Page layout for the PDFs: the embedded font and its metrics, a page recorder ([`Canvas`]) that
 //! places text and rules in points on an A4 page (origin top left, y down), tables whose rows break
 //! across pages with the header repeated, and [`render`], which turns recorded pages into one PDF
-//! with krilla (the font is embedded as a subset of the glyphs used).
+//! (`writer.rs`: the font is embedded as a subset of the glyphs used).
 //!
 //! Pages are recorded first and drawn afterwards, so every page can say "2 / 5".
 
@@ -9,24 +9,13 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use krilla::color::luma;
-use krilla::destination::XyzDestination;
-use krilla::geom::{PathBuilder, Point, Rect};
-use krilla::metadata::Metadata;
-use krilla::num::NormalizedF32;
-use krilla::outline::{Outline, OutlineNode};
-use krilla::page::PageSettings;
-use krilla::paint::{Fill, FillRule, Stroke};
-use krilla::surface::Surface;
-use krilla::text::{Font, GlyphId, KrillaGlyph};
-use krilla::{Data, Document, SerializeSettings};
 use skrifa::instance::{LocationRef, Size};
 use skrifa::raw::TableProvider;
 use skrifa::{FontRef, MetadataProvider};
 
 /// IPAex Gothic (IPA Font License v1.0, `assets/fonts/`), built into the binary so that no
 /// system font is needed.
-static FONT_DATA: &[u8] = include_bytes!("../../../../assets/fonts/ipaexg.ttf");
+pub(crate) static FONT_DATA: &[u8] = include_bytes!("../../../../assets/fonts/ipaexg.ttf");
 
 /// A4 in points.
 pub(crate) const PAGE_W: f32 = 595.28;
@@ -70,11 +59,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     m
 });
 
-static FONT: LazyLock<Option<Font>> = LazyLock::new(|| Font::new(Data::from(FONT_DATA), 0));
-
 /// The glyph and advance of `c`; a character the font lacks is drawn as its .notdef box (the text
 /// layer still has the character).
-fn glyph(c: char) -> (u32, f32) {
+pub(crate) fn glyph(c: char) -> (u32, f32) {
     let m = &*METRICS;
     match m.bmp.get(c as usize) {
         Some(g) => *g,
@@ -448,217 +435,14 @@ fn anchor(x: f32, c: &Col) -> (f32, Align) {
     }
 }
 
-/// Render parts into one PDF. With more than one part, the PDF has an outline (bookmarks) entry
-/// per part. No creation date is written, so the same input gives the same bytes.
+/// Render parts into one PDF (see [`super::writer::write`]).
 pub(crate) fn render(parts: Vec<Part>, title: &str) -> Result<Vec<u8>, String> {
-    let count = parts.len();
-    render_iter(parts.into_iter(), count, title)
+    super::writer::write(parts.len(), |i| parts[i].clone(), title)
 }
 
-/// [`render`] for parts that come one by one (laid out on another thread while this one draws).
-pub(crate) fn render_iter(parts: impl Iterator<Item = Part>, count: usize, title: &str) -> Result<Vec<u8>, String> {
-    let font = FONT.clone().ok_or_else(|| "組み込みフォントを読めません".to_string())?;
-    let settings = SerializeSettings {
-        enable_tagging: false,
-        ..SerializeSettings::default()
-    };
-    let mut doc = Document::new_with(settings);
-    let mut outline = Outline::new();
-    let mut index = 0usize;
-    let size = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or("A4")?;
-    let mut glyphs = Vec::new();
-    for part in parts {
-        if count > 1 {
-            let dest = XyzDestination::new(index, Point::from_xy(0.0, 0.0));
-            outline.push_child(OutlineNode::new(part.title.clone(), dest));
-        }
-        let n = part.pages.len();
-        for (i, ops) in part.pages.iter().enumerate() {
-            let mut page = doc.start_page_with(size.clone());
-            let mut s = page.surface();
-            let mut painter = Painter {
-                font: &font,
-                glyphs: &mut glyphs,
-                gray: None,
-            };
-            // Rules go last, one path per width and gray: a table's rows share one path.
-            let mut rules: Vec<((u32, u8), PathBuilder)> = Vec::new();
-            for op in ops {
-                match op {
-                    Op::Line {
-                        x1,
-                        y1,
-                        x2,
-                        y2,
-                        width,
-                        gray,
-                    } => {
-                        let key = (width.to_bits(), *gray);
-                        let i = match rules.iter().position(|(k, _)| *k == key) {
-                            Some(i) => i,
-                            None => {
-                                rules.push((key, PathBuilder::new()));
-                                rules.len() - 1
-                            }
-                        };
-                        rules[i].1.move_to(*x1, *y1);
-                        rules[i].1.line_to(*x2, *y2);
-                    }
-                    _ => painter.draw(&mut s, op),
-                }
-            }
-            for ((width, gray), pb) in rules {
-                if let Some(path) = pb.finish() {
-                    s.set_fill(None);
-                    s.set_stroke(Some(stroke(gray, f32::from_bits(width))));
-                    s.draw_path(&path);
-                }
-            }
-            painter.gray = None;
-            let y = PAGE_H - 30.0;
-            let footer = Op::Text {
-                x: MARGIN_X,
-                y,
-                size: 7.5,
-                text: part.footer.clone(),
-                bold: false,
-                gray: 90,
-                adv: Vec::new(),
-            };
-            painter.draw(&mut s, &footer);
-            let num = format!("{} / {}", i + 1, n);
-            let x = RIGHT - text_width(&num, 7.5);
-            painter.draw(
-                &mut s,
-                &Op::Text {
-                    x,
-                    y,
-                    size: 7.5,
-                    text: num,
-                    bold: false,
-                    gray: 90,
-                    adv: Vec::new(),
-                },
-            );
-            s.finish();
-            page.finish();
-            index += 1;
-        }
-    }
-    if count > 1 {
-        doc.set_outline(outline);
-    }
-    doc.set_metadata(
-        Metadata::new()
-            .title(title.to_string())
-            .creator("InfoOne".to_string())
-            .language("ja".to_string()),
-    );
-    doc.finish().map_err(|e| format!("PDFを作成できません（{e:?}）"))
-}
-
-struct Painter<'a> {
-    font: &'a Font,
-    glyphs: &'a mut Vec<KrillaGlyph>,
-    /// The fill last set (text colour), to avoid setting it again for every text.
-    gray: Option<(u8, bool)>,
-}
-
-fn fill(gray: u8) -> Fill {
-    Fill {
-        paint: luma::Color::new(gray).into(),
-        opacity: NormalizedF32::ONE,
-        rule: FillRule::default(),
-    }
-}
-
-fn stroke(gray: u8, width: f32) -> Stroke {
-    Stroke {
-        paint: luma::Color::new(gray).into(),
-        width,
-        ..Stroke::default()
-    }
-}
-
-impl Painter<'_> {
-    fn draw(&mut self, s: &mut Surface<'_>, op: &Op) {
-        match op {
-            Op::Text {
-                x,
-                y,
-                size,
-                text,
-                bold,
-                gray,
-                adv,
-            } => {
-                if self.gray != Some((*gray, *bold)) {
-                    s.set_fill(Some(fill(*gray)));
-                    // Bold by a thin outline: the font has no bold face.
-                    s.set_stroke(bold.then(|| stroke(*gray, size * 0.035)));
-                    self.gray = Some((*gray, *bold));
-                }
-                self.glyphs.clear();
-                for (k, (i, c)) in text.char_indices().enumerate() {
-                    let (gid, natural) = glyph(c);
-                    self.glyphs.push(KrillaGlyph {
-                        glyph_id: GlyphId::new(gid),
-                        text_range: i..i + c.len_utf8(),
-                        x_advance: adv.get(k).copied().unwrap_or(natural),
-                        x_offset: 0.0,
-                        y_offset: 0.0,
-                        y_advance: 0.0,
-                        location: None,
-                    });
-                }
-                s.draw_glyphs(
-                    Point::from_xy(*x, *y),
-                    self.glyphs,
-                    self.font.clone(),
-                    text,
-                    *size,
-                    false,
-                );
-            }
-            Op::Line {
-                x1,
-                y1,
-                x2,
-                y2,
-                width,
-                gray,
-            } => {
-                let mut pb = PathBuilder::new();
-                pb.move_to(*x1, *y1);
-                pb.line_to(*x2, *y2);
-                if let Some(path) = pb.finish() {
-                    s.set_fill(None);
-                    s.set_stroke(Some(stroke(*gray, *width)));
-                    s.draw_path(&path);
-                    self.gray = None;
-                }
-            }
-            Op::Rect {
-                x,
-                y,
-                w,
-                h,
-                fill: f,
-                stroke: st,
-            } => {
-                let mut pb = PathBuilder::new();
-                if let Some(r) = Rect::from_xywh(*x, *y, *w, *h) {
-                    pb.push_rect(r);
-                }
-                if let Some(path) = pb.finish() {
-                    s.set_fill(f.map(fill));
-                    s.set_stroke(st.map(|wd| stroke(0, wd)));
-                    s.draw_path(&path);
-                    self.gray = None;
-                }
-            }
-        }
-    }
+/// `count` parts in one PDF, part `i` laid out by `make(i)` on whichever core is free.
+pub(crate) fn write_parts<F: Fn(usize) -> Part + Sync>(count: usize, make: F, title: &str) -> Result<Vec<u8>, String> {
+    super::writer::write(count, make, title)
 }
 
 #[cfg(test)]

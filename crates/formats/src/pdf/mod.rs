@@ -1,5 +1,6 @@
 //! Invoices and letters as PDF (FORMATS.md "Invoices and letters"), A4, with IPAex Gothic
-//! embedded as a subset (krilla; docs/OUTPUTS.md says why not genpdf):
+//! embedded as a subset (pdf-writer and subsetter, `writer.rs`; docs/OUTPUTS.md says why not
+//! genpdf or krilla's drawing API):
 //!
 //! - [`office_invoice`] 請求書 for one office of a confirmed bill, and [`group_invoices`], all
 //!   offices' invoices in one PDF with a bookmark per office;
@@ -17,6 +18,7 @@ mod invoice;
 mod layout;
 mod reminder;
 mod report;
+mod writer;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -34,7 +36,7 @@ pub use report::{deduction_report, DeductionReport, MemberResult};
 
 use layout::{Align, Canvas};
 
-/// A PDF could not be made (only an unreadable built-in font or a krilla failure).
+/// A PDF could not be made (only an unreadable built-in font or a failure to subset or compress).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct PdfError(pub String);
