@@ -7,6 +7,7 @@ pub mod export;
 mod hr;
 mod report;
 pub mod submit;
+pub mod unpaid;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;

@@ -53,6 +53,9 @@ pub enum Cmd {
     /// 全銀の振替結果ファイルを取り込む（振替不能は未入金一覧へ）
     #[command(subcommand)]
     Zengin(ZenginCmd),
+    /// 未入金一覧（振替不能など）: 一覧・入金済みにする
+    #[command(subcommand)]
+    Unpaid(UnpaidCmd),
     /// 1か月分をまとめて実行（読込・人事取込・全承認・確定・出力・控除結果・結果報告）
     MonthEnd(MonthEndArgs),
     /// 保険会社APIサーバー（HTTPSのみ、TLS 1.2以上）。データベースは --db で指定。
@@ -411,6 +414,37 @@ pub enum ExportCmd {
         month: String,
         #[arg(long)]
         out: PathBuf,
+    },
+    /// 督促状（PDF）: 未入金一覧のうち、今日が期日の第1回（期日の翌日から）・第2回（第1回の30日後から）
+    Reminders {
+        /// 宛名・住所を取る月（確定済み）。この団体の未入金すべてが対象
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UnpaidCmd {
+    /// 未入金一覧（期日の古い順、経過日数つき）
+    List {
+        /// 入金済みの行も表示する
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// 入金済みにする（口座振替以外の方法で入金があったとき）
+    Paid {
+        /// 未入金一覧の番号
+        id: i64,
+        /// 入金日（YYYY-MM-DD）
+        #[arg(long)]
+        date: String,
+        /// メモ（入金方法など）
+        #[arg(long)]
+        note: Option<String>,
     },
 }
 

@@ -421,6 +421,9 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 args::ExportCmd::Roster { month, out } => {
                     infoone_app::export::export_roster(&mut store, &month_ref(group, month)?, out, now())?
                 }
+                args::ExportCmd::Reminders { month, out } => {
+                    infoone_app::unpaid::reminders(&mut store, &month_ref(group, month)?, out, now())?
+                }
             };
             print::export(&s);
         }
@@ -432,6 +435,29 @@ fn run(cli: Cli) -> Result<(), AppError> {
             let s =
                 infoone_app::export::import_zengin_result(&mut open(db)?, &month_ref(group, &month)?, &file, now())?;
             print::export(&s);
+        }
+        Cmd::Unpaid(args::UnpaidCmd::List { all, json: as_json }) => {
+            let list = infoone_app::unpaid::unpaid_list(&mut open(db)?, group.as_deref(), all, now().date())?;
+            if as_json {
+                json(&list)?;
+            } else {
+                print::unpaid(&list);
+            }
+        }
+        Cmd::Unpaid(args::UnpaidCmd::Paid { id, date, note }) => {
+            let on = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
+                AppError::bad_input(format!("--date: 値「{date}」— 入金日は YYYY-MM-DD（例: 2027-01-15）で指定してください"))
+            })?;
+            let u = infoone_app::unpaid::mark_paid(&mut open(db)?, id, on, note.as_deref(), now())?;
+            println!(
+                "番号{} {} {} {}分 {}円を入金済み（{}）にしました",
+                u.id,
+                u.code,
+                u.name,
+                u.month,
+                print::yen(u.amount),
+                u.paid_at.as_deref().unwrap_or("")
+            );
         }
         Cmd::MonthEnd(a) => month_end(db, &a)?,
         Cmd::Server {

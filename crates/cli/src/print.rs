@@ -45,6 +45,56 @@ pub fn hr_import(s: &HrImport) {
     println!("一覧: infoone changes list --month …　承認: infoone changes accept --all --month …");
 }
 
+/// 未入金一覧: one line per row, oldest due date first.
+pub fn unpaid(list: &[infoone_app::unpaid::UnpaidItem]) {
+    if list.is_empty() {
+        println!("未入金はありません");
+        return;
+    }
+    println!(
+        "{} {} {} {} {} {} {} {} {}",
+        right("番号", 6),
+        left("請求月", 8),
+        left("社員番号等", 10),
+        left("氏名", 16),
+        right("金額", 10),
+        left("期日", 10),
+        right("経過", 6),
+        left("理由", 22),
+        "督促"
+    );
+    let mut total = 0;
+    for u in list {
+        let notice = match (&u.paid_at, &u.second_notice, &u.first_notice, u.reminder_due.as_deref()) {
+            (Some(p), ..) => format!("入金済 {p}"),
+            (None, Some(d), ..) => format!("第2回 {d}"),
+            (None, None, _, Some("second")) => "第2回を出す".to_string(),
+            (None, None, Some(d), _) => format!("第1回 {d}"),
+            (None, None, None, Some("first")) => "第1回を出す".to_string(),
+            _ => String::new(),
+        };
+        if u.paid_at.is_none() {
+            total += u.amount;
+        }
+        println!(
+            "{} {} {} {} {} {} {} {} {}",
+            right(&u.id.to_string(), 6),
+            left(&u.month, 8),
+            left(&u.code, 10),
+            left(&u.name, 16),
+            right(&yen(u.amount), 10),
+            left(&u.due_date, 10),
+            right(&format!("{}日", u.days_overdue), 6),
+            left(&format!("振替不能 {}", u.reason), 22),
+            notice
+        );
+    }
+    println!("未入金 合計 {}円", yen(total));
+    if list.iter().any(|u| u.reminder_due.is_some()) {
+        println!("督促状: infoone export reminders --month … --out …");
+    }
+}
+
 pub fn changes(list: &[ChangeView]) {
     if list.is_empty() {
         println!("変更はありません");

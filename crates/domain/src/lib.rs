@@ -10,6 +10,7 @@
 //! - [`bill`]: office bills (regular, retro, carry-over lines), fees, individual bills.
 //! - [`deduction`]: deduction results spread over lines; what each office owes.
 //! - [`finding`]: findings with stable codes.
+//! - [`reminder`]: when a reminder (督促状) is due for an unpaid amount.
 
 pub mod age;
 pub mod bill;
@@ -20,3 +21,4 @@ pub mod ledger;
 pub mod money;
 pub mod month;
 pub mod product;
+pub mod reminder;

@@ -129,7 +129,42 @@ fn reminder(notice: Notice) -> Reminder {
         unpaid: 3645,
         original_due: NaiveDate::from_ymd_opt(2027, 1, 29).unwrap(),
         new_due: NaiveDate::from_ymd_opt(2027, 2, 26).unwrap(),
+        transfer_failed: None,
     }
+}
+
+#[test]
+fn a_reminder_after_a_failed_account_transfer_says_so_and_goes_to_the_person() {
+    let pkg = package();
+    let c = ctx(&pkg);
+    let r = Reminder {
+        to: Address {
+            name: "佐藤 一郎".into(),
+            postal_code: "530-0002".into(),
+            address: "大阪府大阪市北区曽根崎2-2-2".into(),
+        },
+        honorific: "様".into(),
+        code: "000201".into(),
+        unpaid: 1380,
+        original_due: NaiveDate::from_ymd_opt(2026, 12, 28).unwrap(),
+        new_due: NaiveDate::from_ymd_opt(2027, 1, 19).unwrap(),
+        transfer_failed: Some("資金不足".into()),
+        ..reminder(Notice::First)
+    };
+    let t = text(&pdf::reminder(&c, &r).unwrap());
+    has_all(
+        &t,
+        &[
+            "督促状",
+            "佐藤 一郎 様",
+            "2026年12月28日にご指定の口座から振替ができませんでした（資金不足）",
+            "口座振替日 2026年12月28日",
+            "振替できなかった理由 資金不足",
+            "未入金額 1,380 円",
+            "新しいお支払期日 2027年1月19日",
+        ],
+    );
+    assert!(!t.contains("当初のお支払期日"), "{t}");
 }
 
 #[test]

@@ -13,11 +13,13 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 pub mod ledger_db;
 pub mod outbox;
+pub mod unpaid;
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/0001_init.sql")),
     (2, include_str!("migrations/0002_insurer_ledger.sql")),
     (3, include_str!("migrations/0003_outbox.sql")),
+    (4, include_str!("migrations/0004_unpaid.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -575,7 +577,7 @@ impl Tx<'_> {
     /// A fingerprint of everything a month holds, for tests that a refused step changed nothing.
     pub fn fingerprint(&self) -> Result<String> {
         let mut out = String::new();
-        for table in ["months", "month_documents", "changes", "audit_log"] {
+        for table in ["months", "month_documents", "changes", "audit_log", "unpaid"] {
             let n: i64 = self
                 .0
                 .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))?;

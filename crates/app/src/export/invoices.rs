@@ -25,7 +25,7 @@ fn pdf_error(e: PdfError) -> AppError {
 }
 
 /// A code as part of a file name: characters a file system refuses become `_`.
-fn safe(code: &str) -> String {
+pub(crate) fn safe(code: &str) -> String {
     code.chars()
         .map(|c| {
             if c.is_control() || "/\\:*?\"<>|".contains(c) {

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 pub use extract::extract;
 pub use invoices::invoices;
+pub(crate) use invoices::{context as invoice_context, safe as file_safe};
 pub use media::{media, MediaOptions};
 pub use roster::{export_roster, import_roster};
 pub use zengin::{import_zengin_result, zengin};

@@ -3,14 +3,16 @@
 //! The request (`zengin_<group>_<YYYY-MM>.txt`) holds one record per person and month of the
 //! confirmed bill's account transfers (see `infoone_formats::zengin`). The bank's result file is
 //! checked (trailer against records, our 委託者コード, each 顧客番号 against the request of that
-//! month) and its outcome kept, until the unpaid list has its own home in the database, as
-//! `zengin-result_<group>_<YYYY-MM>.json` next to the imported file; its import is in the audit log.
+//! month). Failed debits (振替不能) go to the unpaid list (未入金一覧, `store::unpaid`), due on the
+//! debit date; the whole outcome is also written as `zengin-result_<group>_<YYYY-MM>.json` next to
+//! the imported file, and the import is in the audit log.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::NaiveDateTime;
 use infoone_formats::zengin::{self, ResultCode};
+use infoone_store::unpaid::NewUnpaid;
 use infoone_store::{Audit, Store};
 use serde::Serialize;
 
@@ -201,17 +203,42 @@ pub fn import_zengin_result(
             .map(|p| format!("社員番号{} {}分 {}円（顧客番号{}）", p.employee_no, p.month, p.amount, p.customer_no))
             .collect();
 
+        // 振替不能 to the unpaid list (未入金一覧), due on the debit date; importing the same file
+        // again gives the same list.
+        let debit = plan.header.debit_date.to_string();
+        let rows: Vec<NewUnpaid> = outcome
+            .unpaid
+            .iter()
+            .filter_map(|u| {
+                let no = u.employee_no.clone()?;
+                let m = d.ledger.members.get(&no);
+                Some(NewUnpaid {
+                    party: "person",
+                    name: m.map(|m| m.name.clone()).unwrap_or_default(),
+                    office: m.map(|m| m.office_in(d.row.month).to_string()).unwrap_or_default(),
+                    code: no,
+                    amount: u.amount,
+                    due_date: debit.clone(),
+                    reason: format!("{} {}", u.code, u.label),
+                    reference: u.customer_no.clone(),
+                })
+            })
+            .collect();
+        let listed = tx.replace_unpaid(&d.row.group_code, d.row.month, "account_transfer", &rows, &name, &stamp)?;
         let json = serde_json::to_vec_pretty(&outcome).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         let path = out_file(dir, &format!("zengin-result_{}_{}.json", d.row.group_code, d.row.month))?;
         let detail_row = d.row.clone();
         crate::keep_ledger(tx, &detail_row, d.ledger)?;
         let detail = format!(
-            "振替済{}件・振替不能{}件・保留{}件・結果なし{}件",
+            "振替済{}件・振替不能{}件・保留{}件・結果なし{}件（未入金一覧: 追加{}件・更新{}件・削除{}件）",
             outcome.debited.len(),
             outcome.unpaid.len(),
             outcome.on_hold.len(),
-            outcome.missing.len()
+            outcome.missing.len(),
+            listed.added,
+            listed.updated,
+            listed.removed
         );
         tx.audit(&Audit {
             at: &stamp,

@@ -1,5 +1,6 @@
-//! 督促状: first and second notice for an unpaid invoice (DOMAIN.md §7). The unpaid list that
-//! decides who gets one comes with payments; this is the letter.
+//! 督促状: first and second notice for an unpaid amount (DOMAIN.md §7): an invoice not paid by its
+//! due date, or a premium whose account transfer failed (振替不能). Who gets which notice is
+//! decided from the unpaid list (`infoone_domain::reminder`); this is the letter.
 
 use chrono::NaiveDate;
 
@@ -29,8 +30,11 @@ pub struct Reminder {
     pub month: String,
     /// 未入金額.
     pub unpaid: i64,
-    /// The invoice's due date.
+    /// The invoice's due date, or the day the account transfer failed.
     pub original_due: NaiveDate,
+    /// Why the account transfer failed (`資金不足` …) when the amount was to be debited; `None`
+    /// for an invoice.
+    pub transfer_failed: Option<String>,
     /// The new due date.
     pub new_due: NaiveDate,
 }
@@ -57,11 +61,14 @@ pub fn reminder(ctx: &Context, r: &Reminder) -> Result<Vec<u8>> {
     );
     let original = ctx.date(r.original_due);
     let new_due = ctx.date(r.new_due);
-    let body = match r.notice {
-        Notice::First => format!(
+    let body = match (r.notice, &r.transfer_failed) {
+        (Notice::First, None) => format!(
             "平素より団体保険の運営にご協力いただき、ありがとうございます。{month}分の団体保険料につきまして、お支払期日（{original}）を過ぎましたが、本日までにご入金を確認できておりません。お手数ですが、{new_due}までに下記口座へお振り込みくださいますようお願い申し上げます。"
         ),
-        Notice::Second => format!(
+        (Notice::First, Some(why)) => format!(
+            "平素より団体保険の運営にご協力いただき、ありがとうございます。{month}分の団体保険料につきまして、{original}にご指定の口座から振替ができませんでした（{why}）。本日までにご入金を確認できておりませんので、お手数ですが、{new_due}までに下記口座へお振り込みくださいますようお願い申し上げます。"
+        ),
+        (Notice::Second, _) => format!(
             "{month}分の団体保険料につきまして、先にお支払いをお願いいたしましたが、本日までにご入金を確認できておりません。{new_due}までに必ず下記口座へお振り込みください。期日までにお支払いがない場合は、保険会社と協議のうえ対応させていただくことがあります。"
         ),
     };
@@ -84,7 +91,15 @@ pub fn reminder(ctx: &Context, r: &Reminder) -> Result<Vec<u8>> {
     table.header(&mut cv);
     table.row(&mut cv, &["請求月", &format!("{month}分")], false);
     table.row(&mut cv, &["未入金額", &format!("{} 円", yen(r.unpaid))], true);
-    table.row(&mut cv, &["当初のお支払期日", &original], false);
+    let original_label = if r.transfer_failed.is_some() {
+        "口座振替日"
+    } else {
+        "当初のお支払期日"
+    };
+    table.row(&mut cv, &[original_label, &original], false);
+    if let Some(why) = &r.transfer_failed {
+        table.row(&mut cv, &["振替できなかった理由", why], false);
+    }
     table.row(&mut cv, &["新しいお支払期日", &new_due], true);
     cv.y += 14.0;
     payee(&mut cv, ctx, &new_due);
