@@ -104,9 +104,11 @@ pub fn mark_paid(
 ) -> Result<UnpaidItem> {
     let stamp = now.format("%Y-%m-%dT%H:%M:%S").to_string();
     store.transaction(|tx| {
-        let row = tx
-            .unpaid_row(id)?
-            .ok_or_else(|| AppError::not_found(format!("未入金一覧に番号{id}はありません（infoone unpaid list で番号を確かめてください）")))?;
+        let row = tx.unpaid_row(id)?.ok_or_else(|| {
+            AppError::not_found(format!(
+                "未入金一覧に番号{id}はありません（infoone unpaid list で番号を確かめてください）"
+            ))
+        })?;
         if let Some(at) = &row.paid_at {
             return Err(AppError::wrong_state(format!(
                 "番号{id}（{} {} {}分 {}円）は{at}に入金済みにしています",
@@ -116,7 +118,10 @@ pub fn mark_paid(
         let paid = paid_on.to_string();
         tx.mark_unpaid_paid(id, &paid, note)?;
         let key = id.to_string();
-        let detail = format!("{} {} {}分 {}円 入金日{paid}", row.code, row.name, row.month, row.amount);
+        let detail = format!(
+            "{} {} {}分 {}円 入金日{paid}",
+            row.code, row.name, row.month, row.amount
+        );
         tx.audit(&Audit {
             at: &stamp,
             group_code: Some(&row.group_code),
@@ -157,7 +162,9 @@ pub fn reminders(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTim
         }
         for r in rows {
             let Some(due) = date(&r.due_date) else {
-                summary.notes.push(format!("番号{}: 期日「{}」を読めません", r.id, r.due_date));
+                summary
+                    .notes
+                    .push(format!("番号{}: 期日「{}」を読めません", r.id, r.due_date));
                 continue;
             };
             let first = r.first_notice.as_deref().and_then(date);
@@ -166,9 +173,10 @@ pub fn reminders(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTim
                 ReminderDue::Second => (Notice::Second, 2),
                 ReminderDue::NotYet(from) => {
                     let which = if first.is_some() { "第2回" } else { "第1回" };
-                    summary
-                        .notes
-                        .push(format!("{} {} {}分: {which}の督促状は{from}から", r.code, r.name, r.month));
+                    summary.notes.push(format!(
+                        "{} {} {}分: {which}の督促状は{from}から",
+                        r.code, r.name, r.month
+                    ));
                     continue;
                 }
                 ReminderDue::Done => {
@@ -207,12 +215,19 @@ pub fn reminders(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTim
                 unpaid: r.amount,
                 original_due: due,
                 new_due: new_due_date(today),
-                transfer_failed: (r.kind == "account_transfer")
-                    .then(|| r.reason.split_once(' ').map_or(r.reason.as_str(), |(_, l)| l).to_string()),
+                transfer_failed: (r.kind == "account_transfer").then(|| {
+                    r.reason
+                        .split_once(' ')
+                        .map_or(r.reason.as_str(), |(_, l)| l)
+                        .to_string()
+                }),
             };
             let bytes = pdf::reminder(&ctx, &letter)
                 .map_err(|e| AppError::new(ErrorCode::Internal, format!("PDFを作成できません: {e}")))?;
-            let path = export::out_file(out, &format!("reminder_{}_{}_{n}.pdf", export::file_safe(&r.code), r.month))?;
+            let path = export::out_file(
+                out,
+                &format!("reminder_{}_{}_{n}.pdf", export::file_safe(&r.code), r.month),
+            )?;
             tx.set_unpaid_notice(r.id, n == 2, &today.to_string())?;
             let key = r.id.to_string();
             let detail = format!(

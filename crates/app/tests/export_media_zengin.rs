@@ -470,7 +470,13 @@ fn a_failed_debit_goes_to_the_unpaid_list_and_gets_its_reminders() {
     assert_eq!(list.len(), 1, "{list:?}");
     let u = &list[0];
     assert_eq!(
-        (u.code.as_str(), u.name.as_str(), u.office.as_str(), u.month.as_str(), u.amount),
+        (
+            u.code.as_str(),
+            u.name.as_str(),
+            u.office.as_str(),
+            u.month.as_str(),
+            u.amount
+        ),
         ("000201", "佐藤 一郎", "O002", "2026-12", 3769)
     );
     assert_eq!((u.due_date.as_str(), u.days_overdue), ("2026-12-28", 8));
@@ -482,20 +488,36 @@ fn a_failed_debit_goes_to_the_unpaid_list_and_gets_its_reminders() {
     // On the due date itself: no letter yet.
     let s = unpaid::reminders(&mut c.store, &dec(), &letters, at("2026-12-28")).unwrap();
     assert!(s.files.is_empty());
-    assert!(s.notes.iter().any(|n| n.contains("第1回の督促状は2026-12-29から")), "{:?}", s.notes);
+    assert!(
+        s.notes.iter().any(|n| n.contains("第1回の督促状は2026-12-29から")),
+        "{:?}",
+        s.notes
+    );
 
     // 2027-01-05: the first notice, new due date two weeks later (01-19, a Tuesday).
     let s = unpaid::reminders(&mut c.store, &dec(), &letters, at("2027-01-05")).unwrap();
     assert_eq!(s.files.len(), 1, "{s:?}");
     let first = letters.join("reminder_000201_2026-12_1.pdf");
     let t = pdf_text(&first);
-    for want in ["督促状", "佐藤 一郎", "様", "資金不足", "3,769 円", "2026年12月28日", "2027年1月19日"] {
+    for want in [
+        "督促状",
+        "佐藤 一郎",
+        "様",
+        "資金不足",
+        "3,769 円",
+        "2026年12月28日",
+        "2027年1月19日",
+    ] {
         assert!(t.contains(want), "{want} not in:\n{t}");
     }
     // Same day again: nothing new; the second from 30 days after the first.
     let s = unpaid::reminders(&mut c.store, &dec(), &letters, at("2027-01-05")).unwrap();
     assert!(s.files.is_empty());
-    assert!(s.notes.iter().any(|n| n.contains("第2回の督促状は2027-02-04から")), "{:?}", s.notes);
+    assert!(
+        s.notes.iter().any(|n| n.contains("第2回の督促状は2027-02-04から")),
+        "{:?}",
+        s.notes
+    );
     let s = unpaid::reminders(&mut c.store, &dec(), &letters, at("2027-02-04")).unwrap();
     assert_eq!(s.files.len(), 1);
     let t = pdf_text(&letters.join("reminder_000201_2026-12_2.pdf"));
@@ -508,18 +530,35 @@ fn a_failed_debit_goes_to_the_unpaid_list_and_gets_its_reminders() {
     assert!(unpaid::unpaid_list(&mut c.store, None, false, day).unwrap().is_empty());
     let all = unpaid::unpaid_list(&mut c.store, None, true, day).unwrap();
     assert_eq!(
-        (all[0].paid_at.as_deref(), all[0].first_notice.as_deref(), all[0].second_notice.as_deref()),
+        (
+            all[0].paid_at.as_deref(),
+            all[0].first_notice.as_deref(),
+            all[0].second_notice.as_deref()
+        ),
         (Some("2027-02-10"), Some("2027-01-05"), Some("2027-02-04"))
     );
     let err = unpaid::mark_paid(&mut c.store, id, day, None, at("2027-02-10")).unwrap_err();
     assert_eq!(err.code, ErrorCode::WrongState);
     assert_eq!(
-        unpaid::mark_paid(&mut c.store, 999, day, None, at("2027-02-10")).unwrap_err().code,
+        unpaid::mark_paid(&mut c.store, 999, day, None, at("2027-02-10"))
+            .unwrap_err()
+            .code,
         ErrorCode::NotFound
     );
     let log = c.store.read(|tx| tx.audit_log(None)).unwrap();
-    let actions: Vec<&str> = log.iter().map(|a| a.action.as_str()).filter(|a| a.starts_with("unpaid.")).collect();
+    let actions: Vec<&str> = log
+        .iter()
+        .map(|a| a.action.as_str())
+        .filter(|a| a.starts_with("unpaid."))
+        .collect();
     assert_eq!(actions, ["unpaid.reminder", "unpaid.reminder", "unpaid.paid"]);
-    let imports: Vec<&str> = log.iter().filter(|a| a.action == "zengin.result").filter_map(|a| a.detail.as_deref()).collect();
-    assert!(imports[0].contains("追加1件") && imports[1].contains("更新1件"), "{imports:?}");
+    let imports: Vec<&str> = log
+        .iter()
+        .filter(|a| a.action == "zengin.result")
+        .filter_map(|a| a.detail.as_deref())
+        .collect();
+    assert!(
+        imports[0].contains("追加1件") && imports[1].contains("更新1件"),
+        "{imports:?}"
+    );
 }

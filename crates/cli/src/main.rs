@@ -446,7 +446,9 @@ fn run(cli: Cli) -> Result<(), AppError> {
         }
         Cmd::Unpaid(args::UnpaidCmd::Paid { id, date, note }) => {
             let on = chrono::NaiveDate::parse_from_str(&date, "%Y-%m-%d").map_err(|_| {
-                AppError::bad_input(format!("--date: 値「{date}」— 入金日は YYYY-MM-DD（例: 2027-01-15）で指定してください"))
+                AppError::bad_input(format!(
+                    "--date: 値「{date}」— 入金日は YYYY-MM-DD（例: 2027-01-15）で指定してください"
+                ))
             })?;
             let u = infoone_app::unpaid::mark_paid(&mut open(db)?, id, on, note.as_deref(), now())?;
             println!(

@@ -52,7 +52,7 @@ pub fn unpaid(list: &[infoone_app::unpaid::UnpaidItem]) {
         return;
     }
     println!(
-        "{} {} {} {} {} {} {} {} {}",
+        "{} {} {} {} {} {} {} {} 督促",
         right("番号", 6),
         left("請求月", 8),
         left("社員番号等", 10),
@@ -61,7 +61,6 @@ pub fn unpaid(list: &[infoone_app::unpaid::UnpaidItem]) {
         left("期日", 10),
         right("経過", 6),
         left("理由", 22),
-        "督促"
     );
     let mut total = 0;
     for u in list {

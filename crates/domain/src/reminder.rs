@@ -28,7 +28,12 @@ pub enum ReminderDue {
 
 /// Which notice `today` calls for, for an amount due on `due` whose first and second notices were
 /// issued on `first` and `second` (if they were).
-pub fn reminder_due(due: NaiveDate, first: Option<NaiveDate>, second: Option<NaiveDate>, today: NaiveDate) -> ReminderDue {
+pub fn reminder_due(
+    due: NaiveDate,
+    first: Option<NaiveDate>,
+    second: Option<NaiveDate>,
+    today: NaiveDate,
+) -> ReminderDue {
     match (first, second) {
         (_, Some(_)) => ReminderDue::Done,
         (None, None) => {
@@ -75,9 +80,15 @@ mod tests {
         assert_eq!(reminder_due(due, None, None, d(2026, 12, 29)), ReminderDue::First);
         // First issued 2027-01-05: the second from 2027-02-04, not before.
         let first = Some(d(2027, 1, 5));
-        assert_eq!(reminder_due(due, first, None, d(2027, 2, 3)), ReminderDue::NotYet(d(2027, 2, 4)));
+        assert_eq!(
+            reminder_due(due, first, None, d(2027, 2, 3)),
+            ReminderDue::NotYet(d(2027, 2, 4))
+        );
         assert_eq!(reminder_due(due, first, None, d(2027, 2, 4)), ReminderDue::Second);
-        assert_eq!(reminder_due(due, first, Some(d(2027, 2, 4)), d(2027, 6, 1)), ReminderDue::Done);
+        assert_eq!(
+            reminder_due(due, first, Some(d(2027, 2, 4)), d(2027, 6, 1)),
+            ReminderDue::Done
+        );
     }
 
     #[test]

@@ -218,13 +218,31 @@ mod tests {
         let mut s = Store::open_in_memory().unwrap();
         let m: YearMonth = "2026-12".parse().unwrap();
         s.transaction(|tx| {
-            let r = tx.replace_unpaid("G1", m, "account_transfer", &[new("1", 500), new("2", 700)], "a.txt", "t")?;
+            let r = tx.replace_unpaid(
+                "G1",
+                m,
+                "account_transfer",
+                &[new("1", 500), new("2", 700)],
+                "a.txt",
+                "t",
+            )?;
             assert_eq!((r.added, r.updated, r.removed), (2, 0, 0));
-            let r = tx.replace_unpaid("G1", m, "account_transfer", &[new("1", 500), new("2", 700)], "a.txt", "t")?;
+            let r = tx.replace_unpaid(
+                "G1",
+                m,
+                "account_transfer",
+                &[new("1", 500), new("2", 700)],
+                "a.txt",
+                "t",
+            )?;
             assert_eq!((r.added, r.updated, r.removed), (0, 2, 0));
             assert_eq!(tx.unpaid(Some("G1"), false)?.len(), 2);
             // A corrected file: 2 was debited after all, 1 was reminded already.
-            let one = tx.unpaid(None, false)?.into_iter().find(|u| u.reference == "1").unwrap();
+            let one = tx
+                .unpaid(None, false)?
+                .into_iter()
+                .find(|u| u.reference == "1")
+                .unwrap();
             tx.set_unpaid_notice(one.id, false, "2027-01-05")?;
             let r = tx.replace_unpaid("G1", m, "account_transfer", &[new("1", 500)], "b.txt", "t")?;
             assert_eq!((r.added, r.updated, r.removed), (0, 1, 1));
