@@ -19,11 +19,11 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use crate::xlsx::{self, ColumnFormat, SheetWriter};
 use infoone_domain::bill::{monthly_premium, MonthlyPremium};
 use infoone_domain::ledger::{Enrollment, Insured, Ledger, Member, MemberStatus};
 use infoone_domain::month::YearMonth;
 use rust_decimal::{Decimal, RoundingStrategy};
-use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::roster::InsuredKind;
 
@@ -294,60 +294,20 @@ pub fn write_participation_csv<W: Write>(ledger: &Ledger, w: W) -> std::io::Resu
     Ok(rows.len())
 }
 
-struct Formats {
-    header: Format,
-    month: Format,
-    yen: Format,
-    count: Format,
-    rate: Format,
-}
-
-fn text(ws: &mut Worksheet, r: u32, c: u16, s: &str) -> Result<(), XlsxError> {
-    if !s.is_empty() {
-        ws.write_string(r, c, s)?;
-    }
-    Ok(())
-}
-
-/// A month as the Excel date of its 1st (the column's format shows `yyyy-mm`).
-fn month_cell(ws: &mut Worksheet, r: u32, c: u16, m: YearMonth) -> Result<(), XlsxError> {
-    let date = u16::try_from(m.year())
-        .ok()
-        .and_then(|y| ExcelDateTime::from_ymd(y, u8::try_from(m.month()).unwrap_or(1), 1).ok());
-    match date {
-        Some(d) => ws.write_datetime(r, c, &d).map(|_| ()),
-        None => ws.write_string(r, c, m.to_string()).map(|_| ()),
-    }
-}
-
-fn head(ws: &mut Worksheet, name: &str, layout: &[(&str, f64)], f: &Format) -> Result<(), XlsxError> {
-    crate::roster::sheet_head(ws, name, layout, f)
-}
-
-/// The extract and the participation table as one xlsx (sheets 加入者データ and 加入率);
-/// returns the number of extract rows.
-pub fn write_extract_xlsx(ledger: &Ledger, path: &Path) -> Result<usize, XlsxError> {
-    let f = Formats {
-        header: Format::new()
-            .set_bold()
-            .set_background_color("#DDEBF7")
-            .set_border_bottom(FormatBorder::Thin)
-            .set_align(FormatAlign::Center),
-        month: Format::new().set_num_format("yyyy-mm"),
-        yen: Format::new().set_num_format("#,##0"),
-        count: Format::new().set_num_format("#,##0"),
-        rate: Format::new().set_num_format("0.0%"),
-    };
-    let mut wb = Workbook::new();
-    let mut ws = wb.new_worksheet_with_constant_memory();
-    head(&mut ws, EXTRACT_SHEET, &EXTRACT_LAYOUT, &f.header)?;
-    // Cells written without a format take their column's (no per-cell format lookup).
-    for (c, format) in [(13, &f.count), (14, &f.month), (15, &f.month), (16, &f.yen)] {
-        ws.set_column_format(c, format)?;
-    }
-    let mut n: u32 = 0;
+/// The extract and the participation table as one xlsx (sheets 加入者データ and 加入率), streamed
+/// (formats::xlsx: constant memory, deflated on other threads); returns the number of extract
+/// rows.
+pub fn write_extract_xlsx(ledger: &Ledger, path: &Path) -> std::io::Result<usize> {
+    let extract = xlsx::columns(&EXTRACT_LAYOUT, |c| match c {
+        13 | 16 => ColumnFormat::Yen,
+        14 | 15 => ColumnFormat::Month,
+        _ => ColumnFormat::General,
+    });
+    let mut ws = SheetWriter::create_workbook(path, &[EXTRACT_SHEET, PARTICIPATION_SHEET], &extract)?;
+    let mut n = 0usize;
     for e in extract_rows(ledger) {
         n += 1;
+        ws.start_row();
         for (c, s) in [
             (0, e.enrollment.as_str()),
             (1, &e.employee_no),
@@ -363,45 +323,39 @@ pub fn write_extract_xlsx(ledger: &Ledger, path: &Path) -> Result<usize, XlsxErr
             (11, &e.plan),
             (12, &e.plan_name),
         ] {
-            text(&mut ws, n, c, s)?;
+            ws.text(c, s);
         }
-        ws.write_number(n, 13, e.units)?;
-        month_cell(&mut ws, n, 14, e.start_month)?;
+        ws.number(13, i64::from(e.units));
+        ws.date(14, e.start_month.first_day());
         if let Some(end) = e.end_month {
-            month_cell(&mut ws, n, 15, end)?;
+            ws.date(15, end.first_day());
         }
         if let Some(y) = e.premium {
-            #[allow(clippy::cast_precision_loss)]
-            ws.write_number(n, 16, y as f64)?;
+            ws.number(16, y);
         }
+        ws.end_row()?;
     }
-    ws.autofilter(0, 0, n, u16::try_from(EXTRACT_LAYOUT.len() - 1).unwrap_or(0))?;
-    wb.push_worksheet(ws);
-
-    let mut ws = wb.new_worksheet_with_constant_memory();
-    head(&mut ws, PARTICIPATION_SHEET, &PARTICIPATION_LAYOUT, &f.header)?;
-    let rows = participation(ledger);
-    for (r, p) in (1u32..).zip(&rows) {
-        text(&mut ws, r, 0, &p.office)?;
-        text(&mut ws, r, 1, &p.office_name)?;
-        text(&mut ws, r, 2, &p.product)?;
-        text(&mut ws, r, 3, &p.product_name)?;
-        ws.write_number_with_format(r, 4, p.active, &f.count)?;
-        ws.write_number_with_format(r, 5, p.enrolled, &f.count)?;
+    let rates = xlsx::columns(&PARTICIPATION_LAYOUT, |c| match c {
+        4 | 5 => ColumnFormat::Yen,
+        6 => ColumnFormat::Percent,
+        _ => ColumnFormat::General,
+    });
+    ws.next_sheet(&rates)?;
+    for p in participation(ledger) {
+        ws.start_row();
+        ws.text(0, &p.office);
+        ws.text(1, &p.office_name);
+        ws.text(2, &p.product);
+        ws.text(3, &p.product_name);
+        ws.number(4, i64::from(p.active));
+        ws.number(5, i64::from(p.enrolled));
         if let Some(rate) = p.rate {
-            // The cell holds the rounded rate as a fraction (35.0% → 0.35), shown `0.0%`; its
-            // decimal text is exact, so Excel shows exactly the rounded percentage.
-            let fraction: f64 = (rate / Decimal::ONE_HUNDRED)
-                .normalize()
-                .to_string()
-                .parse()
-                .unwrap_or(0.0);
-            ws.write_number_with_format(r, 6, fraction, &f.rate)?;
+            // The rounded rate as a fraction (35.0% → 0.35), shown `0.0%`: the cell's decimal
+            // text is exact, so Excel shows exactly the rounded percentage.
+            ws.decimal(6, rate / Decimal::ONE_HUNDRED);
         }
+        ws.end_row()?;
     }
-    let last = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-    ws.autofilter(0, 0, last, u16::try_from(PARTICIPATION_LAYOUT.len() - 1).unwrap_or(0))?;
-    wb.push_worksheet(ws);
-    wb.save(path)?;
-    Ok(n as usize)
+    ws.finish()?;
+    Ok(n)
 }

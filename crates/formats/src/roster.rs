@@ -23,9 +23,8 @@ use infoone_domain::bill::{monthly_premium, MonthlyPremium};
 use infoone_domain::ledger::{Enrollment, Insured, Ledger, Member, MemberStatus, Relation, WithdrawalOption};
 use infoone_domain::month::YearMonth;
 use infoone_domain::product::Gender;
-use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
-use crate::xlsx::{Column, ColumnFormat, SheetWriter};
+use crate::xlsx::{ColumnFormat, SheetWriter};
 
 use crate::date::parse_date;
 use crate::error::{code as fcode, FileError, Problem, Problems};
@@ -548,23 +547,6 @@ fn column_format(c: usize) -> ColumnFormat {
     }
 }
 
-/// Header row, column widths, frozen header: the part of a rust_xlsxwriter sheet written before
-/// the rows (the member extract).
-pub(crate) fn sheet_head(
-    ws: &mut Worksheet,
-    name: &str,
-    layout: &[(&str, f64)],
-    header: &Format,
-) -> Result<(), XlsxError> {
-    ws.set_name(name)?;
-    for (c, (title, width)) in (0u16..).zip(layout) {
-        ws.set_column_width(c, *width)?;
-        ws.write_string_with_format(0, c, *title, header)?;
-    }
-    ws.set_freeze_panes(1, 0)?;
-    Ok(())
-}
-
 #[derive(Clone, Copy)]
 struct MemberCells<'r> {
     employee_no: &'r str,
@@ -702,16 +684,7 @@ fn write_owned(ws: &mut SheetWriter, row: &RosterRow) -> std::io::Result<()> {
 /// The roster sheet with its header written (formats::xlsx: streamed, deflated on other threads).
 /// Dates, months and numbers take their format from their column.
 fn roster_sheet(path: &Path) -> std::io::Result<SheetWriter> {
-    let columns: Vec<Column<'_>> = LAYOUT
-        .iter()
-        .enumerate()
-        .map(|(c, (title, width))| Column {
-            title,
-            width: *width,
-            format: column_format(c),
-        })
-        .collect();
-    SheetWriter::create(path, SHEET, &columns)
+    SheetWriter::create(path, SHEET, &crate::xlsx::columns(&LAYOUT, column_format))
 }
 
 /// Rows handed from the thread that reads the ledger to the one that writes cells.

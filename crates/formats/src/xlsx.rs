@@ -1,4 +1,4 @@
-//! A streaming writer of one-sheet xlsx workbooks, for the big tables (the 300,000-member
+//! A streaming writer of xlsx workbooks, for the big tables (the 300,000-member
 //! roster): rows go out as sheet XML in chunks that are deflated on other threads while the next
 //! rows are written, so memory stays constant and both cores work.
 //!
@@ -8,8 +8,8 @@
 //! level 1 in 1 MiB chunks, each ending with a sync flush so that the chunks concatenate into one
 //! valid deflate stream (as pigz does), CRC-32 combined in order.
 //!
-//! What it writes: a header row (bold, filled, bottom border, centred), frozen; fixed column
-//! widths; a number format per column that its cells take (dates, months, yen, units); inline
+//! What it writes: one or more sheets, each with a header row (bold, filled, bottom border,
+//! centred), frozen; fixed column widths; a number format per column that its cells take (dates, months, yen, units); inline
 //! strings; an autofilter over the table. Text cells of XML-invalid control characters are
 //! written as Excel's `_xHHHH_` escapes. The archive is a plain ZIP (no ZIP64: a sheet over 4 GiB
 //! is refused).
@@ -36,6 +36,8 @@ pub enum ColumnFormat {
     Yen,
     /// `0`
     Whole,
+    /// `0.0%` (a fraction: 0.35 shows 35.0%)
+    Percent,
 }
 
 impl ColumnFormat {
@@ -47,6 +49,7 @@ impl ColumnFormat {
             ColumnFormat::Month => 3,
             ColumnFormat::Yen => 4,
             ColumnFormat::Whole => 5,
+            ColumnFormat::Percent => 6,
         }
     }
 }
@@ -60,13 +63,26 @@ pub struct Column<'a> {
     pub format: ColumnFormat,
 }
 
+/// The columns of a sheet: titles and widths from `layout`, each column's format by its index.
+pub fn columns<'a>(layout: &'a [(&'a str, f64)], format: impl Fn(usize) -> ColumnFormat) -> Vec<Column<'a>> {
+    layout
+        .iter()
+        .enumerate()
+        .map(|(c, (title, width))| Column {
+            title,
+            width: *width,
+            format: format(c),
+        })
+        .collect()
+}
+
 const HEADER_STYLE: u8 = 1;
 
 const STYLES: &str = concat!(
     r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
     "\n",
     r#"<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
-    r#"<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/><numFmt numFmtId="165" formatCode="yyyy-mm"/></numFmts>"#,
+    r#"<numFmts count="3"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/><numFmt numFmtId="165" formatCode="yyyy-mm"/><numFmt numFmtId="166" formatCode="0.0%"/></numFmts>"#,
     r#"<fonts count="2"><font><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>"#,
     r#"<font><b/><sz val="11"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font></fonts>"#,
     r#"<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>"#,
@@ -74,28 +90,38 @@ const STYLES: &str = concat!(
     r#"<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>"#,
     r#"<border><left/><right/><top/><bottom style="thin"><color auto="1"/></bottom><diagonal/></border></borders>"#,
     r#"<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>"#,
-    r#"<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"#,
+    r#"<cellXfs count="7"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>"#,
     r#"<xf numFmtId="0" fontId="1" fillId="2" borderId="1" xfId="0" applyFont="1" applyFill="1" applyBorder="1" applyAlignment="1"><alignment horizontal="center"/></xf>"#,
     r#"<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#,
     r#"<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#,
     r#"<xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#,
-    r#"<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>"#,
+    r#"<xf numFmtId="1" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>"#,
+    r#"<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>"#,
     r#"<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>"#,
     r#"<dxfs count="0"/><tableStyles count="0" defaultTableStyle="TableStyleMedium9" defaultPivotStyle="PivotStyleLight16"/>"#,
     "</styleSheet>\n"
 );
 
-const CONTENT_TYPES: &str = concat!(
-    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-    "\n",
-    r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#,
-    r#"<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>"#,
-    r#"<Default Extension="xml" ContentType="application/xml"/>"#,
-    r#"<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#,
-    r#"<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#,
-    r#"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#,
-    "</Types>\n"
-);
+const XML_HEAD: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+
+/// `[Content_Types].xml` for `sheets` worksheets.
+fn content_types(sheets: usize) -> String {
+    let mut s = String::from(XML_HEAD);
+    s.push_str(concat!(
+        r#"<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">"#,
+        r#"<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>"#,
+        r#"<Default Extension="xml" ContentType="application/xml"/>"#,
+        r#"<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>"#,
+    ));
+    for n in 1..=sheets {
+        s.push_str(&format!(
+            r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#
+        ));
+    }
+    s.push_str(r#"<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>"#);
+    s.push_str("</Types>\n");
+    s
+}
 
 const ROOT_RELS: &str = concat!(
     r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
@@ -105,28 +131,41 @@ const ROOT_RELS: &str = concat!(
     "</Relationships>\n"
 );
 
-const WORKBOOK_RELS: &str = concat!(
-    r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
-    "\n",
-    r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
-    r#"<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>"#,
-    r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#,
-    "</Relationships>\n"
-);
+/// `xl/_rels/workbook.xml.rels`: sheet n is `rId<n>`, the styles come after them.
+fn workbook_rels(sheets: usize) -> String {
+    let mut s = String::from(XML_HEAD);
+    s.push_str(r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#);
+    for n in 1..=sheets {
+        s.push_str(&format!(
+            r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#
+        ));
+    }
+    s.push_str(&format!(
+        r#"<Relationship Id="rId{}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>"#,
+        sheets + 1
+    ));
+    s.push_str("</Relationships>\n");
+    s
+}
 
 /// Sheet XML is handed to the deflating threads in chunks of this size.
 const CHUNK: usize = 1 << 20;
 
-/// A sheet being written. Cells of a row must be written left to right; [`SheetWriter::finish`]
+/// A workbook being written, one sheet at a time. Cells of a row must be written left to
+/// right; [`SheetWriter::next_sheet`] closes a sheet and starts the next, [`SheetWriter::finish`]
 /// completes the file.
 pub struct SheetWriter {
-    sheet_name: String,
+    sheet_names: Vec<String>,
+    /// Per closed sheet: rows (the header included) and columns, for the workbook's filters.
+    closed: Vec<(u32, usize)>,
     formats: Vec<u8>,
     columns: usize,
     xml: Vec<u8>,
     row: u32,
     in_row: bool,
     pipeline: Option<Pipeline>,
+    /// The archive between two sheets.
+    zip: Option<Zip>,
 }
 
 /// Column letters: A … Z, AA … (enough for [`SheetWriter`]'s columns).
@@ -198,32 +237,78 @@ pub fn excel_serial(d: NaiveDate) -> Option<i64> {
 impl SheetWriter {
     /// Create `path` with one sheet `sheet_name` of `columns` and write the header row.
     pub fn create(path: &Path, sheet_name: &str, columns: &[Column<'_>]) -> io::Result<SheetWriter> {
+        SheetWriter::create_workbook(path, &[sheet_name], columns)
+    }
+
+    /// Create `path` with the sheets `sheet_names` (at least one) and start the first, of
+    /// `columns`, with its header row; [`SheetWriter::next_sheet`] starts each next one.
+    pub fn create_workbook(path: &Path, sheet_names: &[&str], columns: &[Column<'_>]) -> io::Result<SheetWriter> {
+        if sheet_names.is_empty() {
+            return Err(io::Error::other("xlsx: a workbook needs a sheet"));
+        }
         let file = BufWriter::with_capacity(1 << 16, File::create(path)?);
         let mut zip = Zip {
             out: file,
             entries: Vec::new(),
             offset: 0,
         };
-        zip.stored("[Content_Types].xml", CONTENT_TYPES.as_bytes())?;
+        zip.stored("[Content_Types].xml", content_types(sheet_names.len()).as_bytes())?;
         zip.stored("_rels/.rels", ROOT_RELS.as_bytes())?;
-        zip.stored("xl/_rels/workbook.xml.rels", WORKBOOK_RELS.as_bytes())?;
+        zip.stored(
+            "xl/_rels/workbook.xml.rels",
+            workbook_rels(sheet_names.len()).as_bytes(),
+        )?;
         zip.stored("xl/styles.xml", STYLES.as_bytes())?;
-        let pipeline = Pipeline::start(zip, "xl/worksheets/sheet1.xml")?;
         let mut w = SheetWriter {
-            sheet_name: sheet_name.to_string(),
-            formats: columns.iter().map(|c| c.format.style()).collect(),
-            columns: columns.len(),
+            sheet_names: sheet_names.iter().map(|n| n.to_string()).collect(),
+            closed: Vec::new(),
+            formats: Vec::new(),
+            columns: 0,
             xml: Vec::with_capacity(CHUNK + 4096),
             row: 0,
             in_row: false,
-            pipeline: Some(pipeline),
+            pipeline: None,
+            zip: Some(zip),
         };
+        w.begin_sheet(columns)?;
+        Ok(w)
+    }
+
+    /// Close the current sheet and start the next of the names given at creation, of `columns`.
+    pub fn next_sheet(&mut self, columns: &[Column<'_>]) -> io::Result<()> {
+        if self.closed.len() + 1 >= self.sheet_names.len() {
+            return Err(io::Error::other("xlsx: no more sheets were declared"));
+        }
+        self.end_sheet()?;
+        self.begin_sheet(columns)
+    }
+
+    fn begin_sheet(&mut self, columns: &[Column<'_>]) -> io::Result<()> {
+        let zip = self
+            .zip
+            .take()
+            .ok_or_else(|| io::Error::other("the workbook is already finished"))?;
+        let n = self.closed.len() + 1;
+        self.pipeline = Some(Pipeline::start(zip, &format!("xl/worksheets/sheet{n}.xml"))?);
+        self.formats = columns.iter().map(|c| c.format.style()).collect();
+        self.columns = columns.len();
+        self.row = 0;
+        let w = self;
         w.xml.extend_from_slice(
             concat!(
                 r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"#,
                 "\n",
                 r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">"#,
-                r#"<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>"#,
+                r#"<sheetViews><sheetView"#,
+            )
+            .as_bytes(),
+        );
+        if n == 1 {
+            w.xml.extend_from_slice(br#" tabSelected="1""#);
+        }
+        w.xml.extend_from_slice(
+            concat!(
+                r#" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" sqref="A2"/></sheetView></sheetViews>"#,
                 r#"<sheetFormatPr defaultRowHeight="15"/><cols>"#
             )
             .as_bytes(),
@@ -256,8 +341,28 @@ impl SheetWriter {
         for (i, c) in columns.iter().enumerate() {
             w.cell_text(i, c.title, HEADER_STYLE);
         }
-        w.end_row()?;
-        Ok(w)
+        w.end_row()
+    }
+
+    /// Close the current sheet (autofilter over every written row); the archive waits for the
+    /// next sheet or the workbook.
+    fn end_sheet(&mut self) -> io::Result<()> {
+        let last_col = column_name(self.columns.saturating_sub(1));
+        let rows = self.row.max(1);
+        self.xml.extend_from_slice(
+            format!(
+                r#"</sheetData><autoFilter ref="A1:{last_col}{rows}"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#
+            )
+            .as_bytes(),
+        );
+        let rest = std::mem::replace(&mut self.xml, Vec::with_capacity(CHUNK + 4096));
+        let pipeline = self
+            .pipeline
+            .take()
+            .ok_or_else(|| io::Error::other("the sheet is already finished"))?;
+        self.zip = Some(pipeline.finish(rest)?);
+        self.closed.push((rows, self.columns));
+        Ok(())
     }
 
     /// Rows written so far, the header included.
@@ -344,26 +449,28 @@ impl SheetWriter {
         }
     }
 
-    /// Close the sheet (autofilter over every written row), write the workbook and the ZIP
-    /// directory; returns the number of data rows (without the header).
+    /// A number cell of an exact decimal (a rate as a fraction: 0.35), written as its decimal
+    /// text.
+    pub fn decimal(&mut self, col: usize, value: rust_decimal::Decimal) {
+        let style = self.formats.get(col).copied().unwrap_or(0);
+        self.cell_start(col, style, b"><v>");
+        self.xml.extend_from_slice(value.normalize().to_string().as_bytes());
+        self.xml.extend_from_slice(b"</v></c>");
+    }
+
+    /// Close the last sheet, write the workbook and the ZIP directory; returns the number of
+    /// data rows (without the header) of the last sheet. Sheets declared but not started are
+    /// refused.
     pub fn finish(mut self) -> io::Result<u32> {
-        let last_col = column_name(self.columns.saturating_sub(1));
-        let rows = self.row.max(1);
-        self.xml.extend_from_slice(
-            format!(
-                r#"</sheetData><autoFilter ref="A1:{last_col}{rows}"/><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>"#
-            )
-            .as_bytes(),
-        );
-        let rest = std::mem::take(&mut self.xml);
-        let pipeline = self
-            .pipeline
+        let last_rows = self.row.saturating_sub(1);
+        self.end_sheet()?;
+        if self.closed.len() != self.sheet_names.len() {
+            return Err(io::Error::other("xlsx: a declared sheet was not written"));
+        }
+        let mut zip = self
+            .zip
             .take()
-            .ok_or_else(|| io::Error::other("the sheet is already finished"))?;
-        let mut zip = pipeline.finish(rest)?;
-        let mut name = String::new();
-        escape_name(&mut name, &self.sheet_name);
-        let quoted = self.sheet_name.replace('\'', "''");
+            .ok_or_else(|| io::Error::other("the workbook is already finished"))?;
         let mut workbook = Vec::new();
         workbook.extend_from_slice(
             concat!(
@@ -374,18 +481,29 @@ impl SheetWriter {
             )
             .as_bytes(),
         );
-        workbook.extend_from_slice(format!(r#"<sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>"#).as_bytes());
-        let mut filter = String::new();
-        escape_name(&mut filter, &format!("'{quoted}'!$A$1:${last_col}${rows}"));
-        workbook.extend_from_slice(
-            format!(
-                r#"<definedNames><definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">{filter}</definedName></definedNames></workbook>"#
-            )
-            .as_bytes(),
-        );
+        for (i, sheet) in self.sheet_names.iter().enumerate() {
+            let mut name = String::new();
+            escape_name(&mut name, sheet);
+            let n = i + 1;
+            workbook.extend_from_slice(format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#).as_bytes());
+        }
+        workbook.extend_from_slice(b"</sheets><definedNames>");
+        for (i, (sheet, (rows, columns))) in self.sheet_names.iter().zip(&self.closed).enumerate() {
+            let last_col = column_name(columns.saturating_sub(1));
+            let quoted = sheet.replace('\'', "''");
+            let mut filter = String::new();
+            escape_name(&mut filter, &format!("'{quoted}'!$A$1:${last_col}${rows}"));
+            workbook.extend_from_slice(
+                format!(
+                    r#"<definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">{filter}</definedName>"#
+                )
+                .as_bytes(),
+            );
+        }
+        workbook.extend_from_slice(b"</definedNames></workbook>");
         zip.stored("xl/workbook.xml", &workbook)?;
         zip.finish()?;
-        Ok(self.row.saturating_sub(1))
+        Ok(last_rows)
     }
 }
 
@@ -727,5 +845,48 @@ mod tests {
             .read_to_end(&mut back)
             .unwrap();
         assert_eq!(back, text);
+    }
+
+    #[test]
+    fn a_workbook_of_two_sheets_reads_back_and_undeclared_sheets_are_refused() {
+        use calamine::{open_workbook, Data, Reader, Xlsx};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.xlsx");
+        let cols = |t: &'static str, f| {
+            [Column {
+                title: t,
+                width: 10.0,
+                format: f,
+            }]
+        };
+        let mut w = SheetWriter::create_workbook(&path, &["一", "二"], &cols("数", ColumnFormat::Yen)).unwrap();
+        w.start_row();
+        w.number(0, 1234);
+        w.end_row().unwrap();
+        w.next_sheet(&cols("率", ColumnFormat::Percent)).unwrap();
+        w.start_row();
+        w.decimal(0, rust_decimal::Decimal::new(355, 3));
+        w.end_row().unwrap();
+        assert!(
+            w.next_sheet(&cols("三", ColumnFormat::General)).is_err(),
+            "only two were declared"
+        );
+        assert_eq!(w.finish().unwrap(), 1);
+        let mut wb: Xlsx<_> = open_workbook(&path).unwrap();
+        assert_eq!(wb.sheet_names(), ["一", "二"]);
+        let one = wb.worksheet_range("一").unwrap();
+        assert_eq!(one.get((1, 0)), Some(&Data::Float(1234.0)));
+        let two = wb.worksheet_range("二").unwrap();
+        assert_eq!(two.get((0, 0)), Some(&Data::String("率".into())));
+        assert_eq!(two.get((1, 0)), Some(&Data::Float(0.355)));
+
+        // A declared sheet never started is refused at finish.
+        let w = SheetWriter::create_workbook(
+            &dir.path().join("x.xlsx"),
+            &["a", "b"],
+            &cols("c", ColumnFormat::General),
+        )
+        .unwrap();
+        assert!(w.finish().is_err());
     }
 }
