@@ -181,3 +181,76 @@ fn month_end_with_the_demo_server_fetches_and_submits_over_https_with_a_receipt(
     assert!(out.join("insurer/tls/ca.pem").is_file());
     assert!(out.join("insurer/insurer.db").is_file());
 }
+
+/// The bank's result for a request: the first data record failed with code 1 (資金不足), the
+/// trailer's counts and sums recomputed. Returns the file and the failed amount.
+fn first_record_failed(request: &[u8]) -> (Vec<u8>, i64) {
+    let mut records: Vec<Vec<u8>> = request
+        .split(|b| *b == b'\n')
+        .filter(|l| l.len() >= 120)
+        .map(|l| l[..120].to_vec())
+        .collect();
+    let amount = |r: &[u8]| -> i64 { std::str::from_utf8(&r[80..90]).unwrap().parse().unwrap() };
+    let data: Vec<usize> = (0..records.len()).filter(|&i| records[i][0] == b'2').collect();
+    records[data[0]][111] = b'1';
+    let failed = amount(&records[data[0]]);
+    let total: i64 = data.iter().map(|&i| amount(&records[i])).sum();
+    let n = data.len();
+    let trailer = format!(
+        "8{n:06}{total:012}{:06}{:012}{:06}{failed:012}{:65}",
+        n - 1,
+        total - failed,
+        1,
+        ""
+    );
+    let t = records.iter().position(|r| r[0] == b'8').unwrap();
+    records[t] = trailer.into_bytes();
+    (
+        records.iter().flat_map(|r| r.iter().copied().chain(*b"\r\n")).collect(),
+        failed,
+    )
+}
+
+/// A failed debit in the bank's result file is on the unpaid list (`infoone unpaid list`), and
+/// `infoone unpaid paid` takes it off, through the binary.
+#[test]
+fn a_failed_debit_is_on_the_unpaid_list_until_marked_paid() {
+    let env = Env::new();
+    let out = env.path("out");
+    let out_s = out.display().to_string();
+    let args = month_end_args(&out_s, "--json");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    env.ok(&args);
+    let request = std::fs::read(out.join("zengin_G0002_2026-12.txt")).unwrap();
+    let (result, failed) = first_record_failed(&request);
+    let file = env.path("result.txt");
+    std::fs::write(&file, result).unwrap();
+    let file_s = file.display().to_string();
+    let imported = env.ok(&["zengin", "result", &file_s, "--month", "2026-12"]);
+    assert!(imported.stdout.contains("→ 未入金"), "{}", imported.stdout);
+    // Imported twice: still one row.
+    env.ok(&["zengin", "result", &file_s, "--month", "2026-12"]);
+
+    let list = env.ok(&["unpaid", "list", "--json"]).json();
+    let rows = list.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{list}");
+    assert_eq!(rows[0]["amount"], failed);
+    assert_eq!(rows[0]["due_date"], "2026-12-28");
+    assert_eq!(rows[0]["reason"], "1 資金不足");
+    assert_eq!(rows[0]["month"], "2026-12");
+    let text = env.ok(&["unpaid", "list"]).stdout;
+    assert!(
+        text.contains("振替不能 1 資金不足") && text.contains("未入金 合計"),
+        "{text}"
+    );
+
+    let id = rows[0]["id"].to_string();
+    let bad = env.run(&["unpaid", "paid", &id, "--date", "2027/01/15"]);
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    env.ok(&["unpaid", "paid", &id, "--date", "2027-01-15", "--note", "窓口で現金"]);
+    assert_eq!(env.ok(&["unpaid", "list", "--json"]).json(), serde_json::json!([]));
+    let all = env.ok(&["unpaid", "list", "--all", "--json"]).json();
+    assert_eq!(all[0]["paid_at"], "2027-01-15");
+    let again = env.run(&["unpaid", "paid", &id, "--date", "2027-01-16"]);
+    assert_eq!(again.code, Some(4), "{}", again.stderr);
+}
