@@ -69,15 +69,20 @@ fn reports(md: &MonthData) -> Vec<DeductionReport<'_>> {
     for u in &outcome.undeducted {
         handling.insert((&u.employee_no, &u.office), &u.handling);
     }
+    // Members by office, once (2,000 offices × 300,000 members otherwise).
+    let mut by_office: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    for m in &outcome.members {
+        by_office.entry(m.office.as_str()).or_default().push(m);
+    }
     md.bill
         .offices
         .iter()
         .map(|o| {
             let c = outcome.offices.get(&o.code);
-            let members = outcome
-                .members
-                .iter()
-                .filter(|m| m.office == o.code)
+            let members = by_office
+                .get(o.code.as_str())
+                .into_iter()
+                .flatten()
                 .map(|m| MemberResult {
                     employee_no: m.employee_no.clone(),
                     billed: m.billed,

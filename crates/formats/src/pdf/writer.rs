@@ -111,7 +111,8 @@ where
 }
 
 fn deflater() -> Compress {
-    // Level 6, zlib's default: level 1 makes the combined invoice a third larger for little time.
+    // Level 6, zlib's default. Measured on the 644,000-line combined invoice: level 1 is 0.94 s
+    // and 41.1 MB, level 3 1.2 s and 33.8 MB, level 6 1.2–1.4 s and 32.2 MB.
     Compress::new(Compression::default(), true)
 }
 
