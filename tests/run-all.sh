@@ -8,7 +8,8 @@ log() { printf '\n== %s\n' "$*" >&2; }
 
 # Debian packages the tests use as independent readers and real services.
 APT_PACKAGES=(poppler-utils qpdf python3-openpyxl python3-venv curl dbus gnome-keyring dbus-x11
-    libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev build-essential pkg-config)
+    libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev build-essential pkg-config
+    xvfb xauth webkit2gtk-driver fonts-ipaexfont-gothic)
 
 apt_install() {
     local missing=()
@@ -46,3 +47,6 @@ bash tests/schemathesis.sh
 log "desktop shell: ui build, then build and test it (WebKitGTK)"
 (cd ui && npm ci --no-audit --no-fund && npm run build)
 cargo test --locked -p infoone-desktop
+
+log "desktop window over WebDriver (tauri-driver + WebKitWebDriver under Xvfb)"
+bash tests/desktop-webdriver.sh --locked

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The real desktop window, driven over WebDriver: tauri-driver in front of WebKitGTK's
+# WebKitWebDriver, the app under Xvfb, against a throw-away INFOONE_HOME into which the `infoone`
+# CLI has loaded the worked example. The checks are tests/desktop_webdriver.py.
+#
+#   bash tests/desktop-webdriver.sh [--locked]
+#
+# Needs (tests/run-all.sh installs them): xvfb xauth webkit2gtk-driver and the desktop build
+# packages; ui/dist built. Installs tauri-driver with cargo into target/tools when missing.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+LOCKED="${1:-}"
+TARGET="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+TOOLS="$TARGET/tools"
+
+# Two builds, not one: built together, the two would unify their dependencies' features and
+# rebuild everything the test run already built.
+cargo build $LOCKED -p infoone-cli
+cargo build $LOCKED -p infoone-desktop
+APP="$TARGET/debug/infoone-desktop"
+CLI="$TARGET/debug/infoone"
+if [[ ! -x "$TOOLS/bin/tauri-driver" ]]; then
+  cargo install tauri-driver --version 2.1.0 --locked --root "$TOOLS"
+fi
+command -v WebKitWebDriver >/dev/null || { echo "WebKitWebDriver missing: apt-get install webkit2gtk-driver" >&2; exit 1; }
+
+WORK="$(mktemp -d)"
+XVFB_PID=""; DRIVER_PID=""
+cleanup() {
+  [[ -n "$DRIVER_PID" ]] && kill "$DRIVER_PID" 2>/dev/null || true
+  [[ -n "$XVFB_PID" ]] && kill "$XVFB_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# A free display number.
+DISPLAY_NUM=97
+while [[ -e "/tmp/.X11-unix/X$DISPLAY_NUM" || -e "/tmp/.X$DISPLAY_NUM-lock" ]]; do DISPLAY_NUM=$((DISPLAY_NUM + 1)); done
+Xvfb ":$DISPLAY_NUM" -screen 0 1280x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+XVFB_PID=$!
+export DISPLAY=":$DISPLAY_NUM"
+for _ in $(seq 50); do [[ -S "/tmp/.X11-unix/X$DISPLAY_NUM" ]] && break; sleep 0.1; done
+
+export INFOONE_HOME="$WORK/home"
+mkdir -p "$INFOONE_HOME"
+"$CLI" --db "$INFOONE_HOME/infoone.db" month load "$ROOT/tests/data/worked-example/bill-package.json"
+
+# WebKitGTK without a GPU: software rendering.
+export WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
+PORT=4444
+while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((PORT + 1)); done
+"$TOOLS/bin/tauri-driver" --port "$PORT" --native-port $((PORT + 1000)) >"$WORK/driver.log" 2>&1 &
+DRIVER_PID=$!
+for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
+
+if ! python3 tests/desktop_webdriver.py "$APP" "http://127.0.0.1:$PORT" "$TARGET/desktop-webdriver.png"; then
+  echo "--- tauri-driver log"; cat "$WORK/driver.log"
+  exit 1
+fi
