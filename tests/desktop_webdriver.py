@@ -16,6 +16,7 @@ What a clerk does in the month-status window, checked in the rendered page:
 """
 
 import base64
+import http.client
 import json
 import sys
 import time
@@ -37,14 +38,25 @@ ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 
 def call(method, path, body=None):
+    """One WebDriver command. A connection dropped before the answer is retried (up to four times): tauri-driver
+    forwards to WebKitWebDriver over pooled connections, and one that the native driver closed
+    while idle fails the request before the native driver sees it (seen in CI, and often with both
+    cores busy). A command run twice would show in the checks (a month typed twice), never hide."""
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(URL + path, data=data, method=method)
-    req.add_header("Content-Type", "application/json; charset=utf-8")
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return json.loads(r.read().decode() or "{}").get("value")
-    except urllib.error.HTTPError as e:
-        raise SystemExit(f"WebDriver {method} {path} → {e.code}: {e.read().decode(errors='replace')}")
+    for attempt in range(5):
+        req = urllib.request.Request(URL + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json; charset=utf-8")
+        req.add_header("Connection", "close")
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read().decode() or "{}").get("value")
+        except urllib.error.HTTPError as e:
+            raise SystemExit(f"WebDriver {method} {path} → {e.code}: {e.read().decode(errors='replace')}")
+        except (http.client.RemoteDisconnected, ConnectionResetError, urllib.error.URLError) as e:
+            if attempt == 4:
+                raise SystemExit(f"WebDriver {method} {path}: {e}")
+            print(f"note: WebDriver {method} {path}: {e}; retrying")
+            time.sleep(0.5)
 
 
 def wait_for(what, probe, timeout=30.0):
