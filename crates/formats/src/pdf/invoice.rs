@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use super::layout::{self, col, Align, Canvas, Col, Part, Table};
-use super::{addresses, heading, key_figures, payee, render, revision_label, section, yen, Context, PdfError, Result};
+use super::{addresses, heading, key_figures, payee, render, revision_label, section, yen, Context, Result};
 use crate::bill_doc::{BillDoc, IndividualDoc, OfficeDoc};
 use crate::package::FeeSettlement;
 
@@ -20,7 +20,7 @@ pub fn group_invoices(ctx: &Context, bill: &BillDoc) -> Result<Vec<u8>> {
     let title = invoice_title(ctx, bill, &ctx.group_name);
     // Offices are laid out, encoded and compressed on every core (2,000 offices in one PDF).
     let offices = &bill.offices;
-    super::layout::write_parts(offices.len(), |i| office_part(ctx, bill, &offices[i]), &title).map_err(PdfError)
+    super::writer::write(offices.len(), |i| office_part(ctx, bill, &offices[i]), &title)
 }
 
 fn invoice_title(ctx: &Context, bill: &BillDoc, whom: &str) -> String {

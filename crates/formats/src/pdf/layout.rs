@@ -1,7 +1,7 @@
 //! Page layout for the PDFs: the embedded font and its metrics, a page recorder ([`Canvas`]) that
 //! places text and rules in points on an A4 page (origin top left, y down), tables whose rows break
-//! across pages with the header repeated, and [`render`], which turns recorded pages into one PDF
-//! (`writer.rs`: the font is embedded as a subset of the glyphs used).
+//! across pages with the header repeated. `writer.rs` turns recorded pages into one PDF (the font
+//! embedded as a subset of the glyphs used).
 //!
 //! Pages are recorded first and drawn afterwards, so every page can say "2 / 5".
 
@@ -433,16 +433,6 @@ fn anchor(x: f32, c: &Col) -> (f32, Align) {
         Align::Center => (x + c.width / 2.0, Align::Center),
         Align::Right => (x + c.width - 4.0, Align::Right),
     }
-}
-
-/// Render parts into one PDF (see [`super::writer::write`]).
-pub(crate) fn render(parts: Vec<Part>, title: &str) -> Result<Vec<u8>, String> {
-    super::writer::write(parts.len(), |i| parts[i].clone(), title)
-}
-
-/// `count` parts in one PDF, part `i` laid out by `make(i)` on whichever core is free.
-pub(crate) fn write_parts<F: Fn(usize) -> Part + Sync>(count: usize, make: F, title: &str) -> Result<Vec<u8>, String> {
-    super::writer::write(count, make, title)
 }
 
 #[cfg(test)]

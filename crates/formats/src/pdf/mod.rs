@@ -325,8 +325,9 @@ fn section(cv: &mut Canvas, title: &str) {
     cv.y += 18.0;
 }
 
+/// One PDF of `parts`, in order (a single document; a combined one uses [`writer::write`]).
 fn render(parts: Vec<layout::Part>, title: &str) -> Result<Vec<u8>> {
-    layout::render(parts, title).map_err(PdfError)
+    writer::write(parts.len(), |i| parts[i].clone(), title)
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use skrifa::FontRef;
 use subsetter::GlyphRemapper;
 
 use super::layout::{glyph, text_width, Op, Part, FONT_DATA, MARGIN_X, PAGE_H, PAGE_W, RIGHT};
+use super::{PdfError, Result};
 
 /// The font's resource name on every page.
 const FONT: &[u8] = b"F0";
@@ -46,7 +47,7 @@ struct Encoded {
 /// One PDF of `count` parts; `make(i)` lays out part `i` (on whichever core is free). With more
 /// than one part the PDF has a bookmark per part and opens with the bookmarks shown. No creation
 /// date is written, so the same input gives the same bytes.
-pub(crate) fn write<F>(count: usize, make: F, title: &str) -> Result<Vec<u8>, String>
+pub(super) fn write<F>(count: usize, make: F, title: &str) -> Result<Vec<u8>>
 where
     F: Fn(usize) -> Part + Sync,
 {
@@ -62,8 +63,8 @@ where
         // Workers take the next part, lay it out, encode and deflate it; this thread writes the
         // parts into the file in order.
         let next = AtomicUsize::new(0);
-        let tables = std::thread::scope(|s| -> Result<Vec<Used>, String> {
-            let (tx, rx) = sync_channel::<(usize, Result<Encoded, String>)>(32);
+        let tables = std::thread::scope(|s| -> Result<Vec<Used>> {
+            let (tx, rx) = sync_channel::<(usize, Result<Encoded>)>(32);
             let handles: Vec<_> = (0..workers)
                 .map(|_| {
                     let tx = tx.clone();
@@ -96,7 +97,10 @@ where
             }
             handles
                 .into_iter()
-                .map(|h| h.join().map_err(|_| "PDFの作成中に内部エラーが起きました".to_string()))
+                .map(|h| {
+                    h.join()
+                        .map_err(|_| PdfError("PDFの作成中に内部エラーが起きました".into()))
+                })
                 .collect()
         })?;
         for t in tables {
@@ -117,14 +121,14 @@ fn deflater() -> Compress {
 }
 
 /// `data` as a zlib stream (FlateDecode), reusing `z`'s state.
-fn deflate(z: &mut Compress, data: &[u8]) -> Result<Vec<u8>, String> {
+fn deflate(z: &mut Compress, data: &[u8]) -> Result<Vec<u8>> {
     z.reset();
     let mut out = Vec::with_capacity(data.len() / 3 + 64);
     loop {
         let done = usize::try_from(z.total_in()).unwrap_or(usize::MAX).min(data.len());
         let status = z
             .compress_vec(&data[done..], &mut out, FlushCompress::Finish)
-            .map_err(|e| format!("PDFを圧縮できません（{e}）"))?;
+            .map_err(|e| PdfError(format!("PDFを圧縮できません（{e}）")))?;
         if status == Status::StreamEnd {
             return Ok(out);
         }
@@ -132,7 +136,7 @@ fn deflate(z: &mut Compress, data: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
-fn encode_part(part: &Part, used: &mut Used, z: &mut Compress) -> Result<Encoded, String> {
+fn encode_part(part: &Part, used: &mut Used, z: &mut Compress) -> Result<Encoded> {
     let n = part.pages.len();
     let mut pages = Vec::with_capacity(n);
     let mut content = Vec::new();
@@ -407,7 +411,7 @@ impl Doc {
         }
     }
 
-    fn finish(mut self, used: &Used, title: &str) -> Result<Vec<u8>, String> {
+    fn finish(mut self, used: &Used, title: &str) -> Result<Vec<u8>> {
         let mut z = deflater();
         embed_font(&mut self.pdf, used, &mut z)?;
         self.pdf
@@ -419,7 +423,7 @@ impl Doc {
         self.pdf
             .pages(PAGES)
             .kids(self.pages.iter().copied())
-            .count(i32::try_from(n).map_err(|_| "ページが多すぎます")?);
+            .count(i32::try_from(n).map_err(|_| PdfError("ページが多すぎます".into()))?);
         let bookmarks = self.count > 1 && !self.parts.is_empty();
         if bookmarks {
             let first = self.next;
@@ -465,15 +469,15 @@ const SYSTEM_INFO: SystemInfo = SystemInfo {
 
 /// The Type0 font: the subset of the glyphs in `used`, their widths, the CID → subset glyph map
 /// and the ToUnicode map.
-fn embed_font(pdf: &mut Pdf, used: &Used, z: &mut Compress) -> Result<(), String> {
-    let font = FontRef::new(FONT_DATA).map_err(|_| "組み込みフォントを読めません".to_string())?;
+fn embed_font(pdf: &mut Pdf, used: &Used, z: &mut Compress) -> Result<()> {
+    let font = FontRef::new(FONT_DATA).map_err(|_| PdfError("組み込みフォントを読めません".into()))?;
     let gids: Vec<u16> = (1..GLYPHS).filter(|&g| used[g] != 0).map(|g| g as u16).collect();
     let mut remapper = GlyphRemapper::new();
     for &g in &gids {
         remapper.remap(g);
     }
-    let subset =
-        subsetter::subset(FONT_DATA, 0, &remapper).map_err(|e| format!("フォントを埋め込めません（{e:?}）"))?;
+    let subset = subsetter::subset(FONT_DATA, 0, &remapper)
+        .map_err(|e| PdfError(format!("フォントを埋め込めません（{e:?}）")))?;
     let base_font = format!("{}+{}", subset_tag(&gids), postscript_name(&font));
 
     pdf.type0_font(TYPE0)
