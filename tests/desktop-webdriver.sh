@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The real desktop window, driven over WebDriver: tauri-driver in front of WebKitGTK's
-# WebKitWebDriver, the app under Xvfb, against a throw-away INFOONE_HOME into which the `infoone`
-# CLI has loaded the worked example. The checks are tests/desktop_webdriver.py.
+# WebKitWebDriver, the app under Xvfb with a throw-away INFOONE_HOME and its demo insurer (real
+# HTTPS on loopback) holding the sample group. tests/desktop_webdriver.py works the whole month in
+# the window; the screenshots of each step are left in target/desktop-e2e/.
 #
 #   bash tests/desktop-webdriver.sh [--locked]
 #
 # Needs (tests/run-all.sh installs them): xvfb xauth webkit2gtk-driver and the desktop build
-# packages; ui/dist built. Installs tauri-driver with cargo into target/tools when missing.
+# packages, xdotool (types into the native file dialogs); ui/dist built. Installs tauri-driver with cargo into target/tools when missing.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,7 +46,7 @@ for _ in $(seq 50); do [[ -S "/tmp/.X11-unix/X$DISPLAY_NUM" ]] && break; sleep 0
 
 export INFOONE_HOME="$WORK/home"
 mkdir -p "$INFOONE_HOME"
-"$CLI" --db "$INFOONE_HOME/infoone.db" month load "$ROOT/tests/data/worked-example/bill-package.json"
+command -v xdotool >/dev/null || { echo "xdotool missing: apt-get install xdotool" >&2; exit 1; }
 
 # WebKitGTK without a GPU: software rendering.
 export WEBKIT_DISABLE_DMABUF_RENDERER=1 WEBKIT_DISABLE_COMPOSITING_MODE=1 LIBGL_ALWAYS_SOFTWARE=1
@@ -55,7 +56,9 @@ while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((PORT + 1)); d
 DRIVER_PID=$!
 for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 
-if ! python3 tests/desktop_webdriver.py "$APP" "http://127.0.0.1:$PORT" "$TARGET/desktop-webdriver.png"; then
+SHOTS="$TARGET/desktop-e2e"
+rm -rf "$SHOTS"
+if ! python3 tests/desktop_webdriver.py "$APP" "http://127.0.0.1:$PORT" "$SHOTS" "$CLI" "$INFOONE_HOME/infoone.db" "$ROOT/sample-data"; then
   echo "--- tauri-driver log"; cat "$WORK/driver.log"
   exit 1
 fi

@@ -1,54 +1,51 @@
 #!/usr/bin/env python3
-"""The real desktop window driven over WebDriver (tauri-driver + WebKitWebDriver).
+"""The clerk's whole month in the real desktop window, driven over WebDriver (tauri-driver +
+WebKitWebDriver) with mouse and keyboard, against the local insurer over real TLS.
 
-Run by tests/desktop-webdriver.sh, which starts Xvfb and tauri-driver and loads the worked
-example into a throw-away INFOONE_HOME. Speaks the W3C WebDriver protocol with the standard
-library only (no Selenium to install):
+Run by tests/desktop-webdriver.sh, which starts Xvfb and tauri-driver and gives the app a
+throw-away INFOONE_HOME. Speaks the W3C WebDriver protocol with the standard library only. The
+native file dialogs (GTK, opened by the app from Rust) are real: the test types the file's path
+into them with xdotool, as a clerk would type it.
 
-    python3 tests/desktop_webdriver.py APP [WEBDRIVER_URL] [SCREENSHOT.png]
+    python3 tests/desktop_webdriver.py APP WEBDRIVER_URL SHOTS_DIR CLI DB SAMPLE_DIR
 
-What a clerk does in the month-status window, checked in the rendered page:
-- the month field has the keyboard focus when the window opens;
-- ↑ moves the month forward one month, ↓ back;
-- Enter on 2026-12 shows the worked example's group, state and change counts in Japanese;
-- a month written 2026/12 gets a Japanese error naming the expected form;
-- a month not loaded gets 見つかりません and says how to load it.
+The walk: load the month from the insurer; an HR file that is refused (nothing changes), then
+the good one; review and accept every change; a manual withdrawal; confirm, with the amounts on
+screen equal to `infoone bill show --json`; every output with its progress bar; the payroll's
+deduction results and the reconciliation; one click to submit, and the receipt number shown. A
+screenshot of each step goes to SHOTS_DIR; the user's actions are counted (clicks, Enter, file
+picks, typed fields) and printed.
 """
 
 import base64
 import http.client
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 
-APP = sys.argv[1]
-URL = sys.argv[2] if len(sys.argv) > 2 else "http://127.0.0.1:4444"
-SHOT = sys.argv[3] if len(sys.argv) > 3 else None
+APP, URL, SHOTS, CLI, DB, SAMPLE = sys.argv[1:7]
 
-# WebDriver's key codes.
 ENTER = "\ue007"
-ARROW_UP = "\ue013"
-ARROW_DOWN = "\ue015"
-CTRL = "\ue009"
-BACKSPACE = "\ue003"
-
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+ACTIONS = {"click": 0, "enter": 0, "typed field": 0, "file pick": 0}
 
 
 def call(method, path, body=None):
-    """One WebDriver command. A connection dropped before the answer is retried (up to four times): tauri-driver
-    forwards to WebKitWebDriver over pooled connections, and one that the native driver closed
-    while idle fails the request before the native driver sees it (seen in CI, and often with both
-    cores busy). A command run twice would show in the checks (a month typed twice), never hide."""
+    """One WebDriver command. A connection dropped before the answer is retried (up to four
+    times): tauri-driver forwards over pooled connections, and one the native driver closed while
+    idle fails before the native driver sees it (seen in CI under load)."""
     data = None if body is None else json.dumps(body).encode()
     for attempt in range(5):
         req = urllib.request.Request(URL + path, data=data, method=method)
         req.add_header("Content-Type", "application/json; charset=utf-8")
         req.add_header("Connection", "close")
         try:
-            with urllib.request.urlopen(req, timeout=60) as r:
+            with urllib.request.urlopen(req, timeout=120) as r:
                 return json.loads(r.read().decode() or "{}").get("value")
         except urllib.error.HTTPError as e:
             raise SystemExit(f"WebDriver {method} {path} → {e.code}: {e.read().decode(errors='replace')}")
@@ -59,8 +56,7 @@ def call(method, path, body=None):
             time.sleep(0.5)
 
 
-def wait_for(what, probe, timeout=30.0):
-    """probe() until it returns something truthy; fail naming `what`."""
+def wait_for(what, probe, timeout=60.0):
     end = time.time() + timeout
     last = None
     while time.time() < end:
@@ -68,52 +64,10 @@ def wait_for(what, probe, timeout=30.0):
             last = probe()
             if last:
                 return last
-        except SystemExit as e:  # an element not there yet
+        except SystemExit as e:
             last = e
         time.sleep(0.2)
     raise SystemExit(f"timed out waiting for {what} (last: {last})")
-
-
-class Session:
-    def __init__(self):
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": APP}}}}
-        value = call("POST", "/session", caps)
-        self.id = value["sessionId"]
-
-    def url(self, path):
-        return f"/session/{self.id}{path}"
-
-    def find(self, css):
-        return call("POST", self.url("/element"), {"using": "css selector", "value": css})[ELEMENT]
-
-    def find_all(self, css):
-        return [e[ELEMENT] for e in call("POST", self.url("/elements"), {"using": "css selector", "value": css})]
-
-    def text(self, element):
-        return call("GET", self.url(f"/element/{element}/text"))
-
-    def value(self, element):
-        return call("GET", self.url(f"/element/{element}/property/value"))
-
-    def type(self, element, keys):
-        call("POST", self.url(f"/element/{element}/value"), {"text": keys})
-
-    def clear(self, element):
-        call("POST", self.url(f"/element/{element}/clear"), {})
-
-    def active(self):
-        return call("GET", self.url("/element/active"))[ELEMENT]
-
-    def run(self, script, *args):
-        return call("POST", self.url("/execute/sync"), {"script": script, "args": list(args)})
-
-    def screenshot(self, path):
-        png = call("GET", self.url("/screenshot"))
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(png))
-
-    def close(self):
-        call("DELETE", self.url(""))
 
 
 def check(cond, message):
@@ -122,51 +76,204 @@ def check(cond, message):
     print("ok  " + message)
 
 
-def result_text(s):
-    """The text of the result area once it shows a status or an error."""
-    return wait_for("the month's status or an error", lambda: s.text(s.find(".result")) if s.find_all(".status, .error") else None)
+class Window:
+    def __init__(self):
+        opts = {"application": APP, "args": ["--demo", os.path.join(SAMPLE, "bill-package.json")]}
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": opts}}}
+        self.id = call("POST", "/session", caps)["sessionId"]
+        self.shot = 0
+
+    def url(self, path):
+        return f"/session/{self.id}{path}"
+
+    def find_all(self, css):
+        return [e[ELEMENT] for e in call("POST", self.url("/elements"), {"using": "css selector", "value": css})]
+
+    def find(self, css):
+        return wait_for(css, lambda: (self.find_all(css) or [None])[0])
+
+    def text(self, css):
+        return call("GET", self.url(f"/element/{self.find(css)}/text"))
+
+    def js(self, script, *args):
+        return call("POST", self.url("/execute/sync"), {"script": script, "args": list(args)})
+
+    def click(self, css):
+        ACTIONS["click"] += 1
+        el = self.find(css)
+        wait_for(f"{css} enabled", lambda: call("GET", self.url(f"/element/{el}/enabled")))
+        call("POST", self.url(f"/element/{el}/click"), {})
+
+    def type(self, css, text, enter=False):
+        ACTIONS["typed field"] += 1
+        el = self.find(css)
+        call("POST", self.url(f"/element/{el}/clear"), {})
+        call("POST", self.url(f"/element/{el}/value"), {"text": text})
+        if enter:
+            ACTIONS["enter"] += 1
+            call("POST", self.url(f"/element/{el}/value"), {"text": ENTER})
+
+    def select(self, css, value):
+        """Choose an option of a <select> with the keyboard's equivalent: one action."""
+        ACTIONS["click"] += 1
+        el = self.find(css)
+        self.js(
+            "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}));"
+            "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+            {ELEMENT: el},
+            value,
+        )
+
+    def nav(self, screen):
+        self.click(f'[data-nav="{screen}"]')
+        self.find(f'[data-screen="{screen}"]')
+
+    def no_error(self):
+        return not self.find_all("#error")
+
+    def error(self):
+        return wait_for("the error banner", lambda: self.find_all("#error") and self.text("#error"))
+
+    def snap(self, name):
+        self.shot += 1
+        png = call("GET", self.url("/screenshot"))
+        path = os.path.join(SHOTS, f"{self.shot:02d}-{name}.png")
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(png))
+        print(f"    screenshot {path}")
+
+    def close(self):
+        call("DELETE", self.url(""))
+
+
+def pick_file(title, path):
+    """The native GTK dialog the app opened: focus it, type the path, Enter."""
+    ACTIONS["file pick"] += 1
+    wid = wait_for(
+        f"the dialog 「{title}」",
+        lambda: subprocess.run(["xdotool", "search", "--name", title], capture_output=True, text=True).stdout.split(),
+    )[0]
+    time.sleep(0.5)
+    subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True)
+    # GTK's file chooser opens its location bar when a path is typed.
+    subprocess.run(["xdotool", "type", "--delay", "30", path], check=True)
+    time.sleep(0.4)
+    subprocess.run(["xdotool", "key", "Return"], check=True)
+    wait_for(
+        "the dialog to close",
+        lambda: not subprocess.run(["xdotool", "search", "--name", title], capture_output=True, text=True).stdout.strip(),
+    )
+
+
+def yen(text):
+    return int(text.replace(",", "").replace("円", "").replace("¥", "").replace("￥", "").strip())
+
+
+def bill_show():
+    out = subprocess.run([CLI, "--db", DB, "bill", "show", "--month", "2026-12", "--json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"infoone bill show failed: {out.stderr}")
+    return json.loads(out.stdout)
 
 
 def main():
-    s = Session()
+    os.makedirs(SHOTS, exist_ok=True)
+    work = tempfile.mkdtemp()
+    bad_hr = os.path.join(work, "bad-hr.csv")
+    with open(bad_hr, "w", encoding="utf-8") as f:
+        f.write("社員番号,氏名,事業所コード,生年月日\n000001,山田,O001,1990-13-45\n")
+    w = Window()
     try:
-        month = wait_for("the month field", lambda: s.find("#month"))
-        check(wait_for("focus on the month field", lambda: s.run("return document.activeElement && document.activeElement.id") == "month"),
-              "the month field has the keyboard focus when the window opens")
-        title = s.text(s.find("h1"))
-        check("団体月次事務" in title, f"the window's heading is Japanese ({title})")
+        w.find('[data-screen="dashboard"]')
+        w.snap("empty")
 
-        s.clear(month)
-        s.type(month, "2026-12")
-        s.type(month, ARROW_UP)
-        check(s.value(month) == "2027-01", f"↑ moves to the next month ({s.value(month)})")
-        s.type(month, ARROW_DOWN + ARROW_DOWN)
-        check(s.value(month) == "2026-11", f"↓ moves back ({s.value(month)})")
+        # 1. Load the month from the insurer (HTTPS, the demo insurer).
+        w.nav("load")
+        w.type("#month-to-load", "2026-12")
+        w.click("#load-server")
+        wait_for("the loaded month", lambda: "2026-12" in w.text("#month-select"))
+        check(w.no_error(), "the month is fetched from the insurer and loaded")
+        w.snap("loaded")
 
-        s.clear(month)
-        s.type(month, "2026-12" + ENTER)
-        text = result_text(s)
-        for want in ["G0001", "2026-12", "調整中", "未確定", "提案中", "承認済み", "却下"]:
-            check(want in text, f"the status of 2026-12 shows {want}" + ("" if want in text else f" — it shows: {text!r}"))
-        # The worked example's package carries one Web application (W0001), proposed.
-        counts = [s.text(e) for e in s.find_all(".counts td")]
-        check(counts[0].startswith("1"), f"one proposed change (W0001) is counted ({counts})")
-        if SHOT:
-            s.screenshot(SHOT)
-            print(f"ok  screenshot {SHOT}")
+        # 2. An HR file that is refused: a positioned error, nothing changes.
+        w.nav("changes")
+        before = len(w.find_all("[data-change-id]"))
+        w.click("#hr-import")
+        pick_file("人事データを開く", bad_hr)
+        err = w.error()
+        check("bad-hr.csv" in err, f"the refused HR file is named with its problem ({err[:80]!r})")
+        check(w.js("return document.querySelector('#error').dataset.code") == "bad_input", "the error's code is bad_input")
+        check(len(w.find_all("[data-change-id]")) == before, "a refused file proposes nothing")
+        w.snap("hr-refused")
 
-        s.clear(month)
-        s.type(month, "2026/12" + ENTER)
-        err = wait_for("the error", lambda: s.text(s.find(".error")) if s.find_all(".error") else None)
-        check("入力に誤りがあります" in err and "bad_input" in err, f"2026/12 is refused as bad input ({err!r})")
+        # 3. The good file, reviewed, accepted.
+        w.click("#hr-import")
+        pick_file("人事データを開く", os.path.join(SAMPLE, "hr.xlsx"))
+        wait_for("the proposed changes", lambda: len(w.find_all("[data-change-id]")) > before)
+        check(w.no_error(), "the HR file is imported")
+        w.snap("hr-review")
+        w.click("#accept-all")
+        wait_for("every change decided", lambda: not w.find_all('[data-change-id] input[type="checkbox"]:not([disabled])'))
+        check(w.no_error(), "every proposed change is accepted")
 
-        s.clear(month)
-        s.type(month, "2030-01" + ENTER)
-        err = wait_for("the not-found error", lambda: (t := s.text(s.find(".error"))) and "見つかりません" in t and t)
-        check("infoone month load" in err, f"a month not loaded says how to load it ({err!r})")
+        # 4. A manual withdrawal (a paper form), accepted at once.
+        doc = bill_show()
+        enrollment = next(l["enrollment"] for o in doc["offices"] for l in o["lines"] if l["kind"] == "regular")
+        w.select("#manual-kind", "withdrawal")
+        w.type("#wd-enrollment", enrollment)
+        w.type("#wd-date", "2026-12-10")
+        w.select("#wd-option", "end")
+        w.click("#manual-submit")
+        wait_for("the withdrawal in the list", lambda: enrollment in w.text('[data-screen="changes"]'))
+        check(w.no_error(), f"the withdrawal of {enrollment} is accepted")
+        w.snap("withdrawal")
+
+        # 5. Confirm; the amounts on screen are the bill's.
+        w.nav("bill")
+        w.click("#confirm")
+        if w.find_all("#confirm-yes"):
+            w.click("#confirm-yes")
+        wait_for("the confirmed bill", lambda: w.find_all("#reopen"))
+        doc = bill_show()
+        check(doc["state"] == "confirmed" and doc["revision"] == 1, "the month is confirmed (第1版)")
+        for o in doc["offices"]:
+            for field in ["premium_total", "fee", "fee_tax", "invoice_amount"]:
+                shown = yen(w.text(f'[data-office="{o["code"]}"] [data-field="{field}"]'))
+                if shown != o[field]:
+                    raise SystemExit(f"FAILED: {o['code']} {field}: the window shows {shown}, bill show says {o[field]}")
+        print(f"ok  every office's premium, fee, tax and invoice amount on screen = infoone bill show --json ({len(doc['offices'])} offices)")
+        w.snap("bill-confirmed")
+
+        # 6. Every output, with its progress bar.
+        w.nav("outputs")
+        w.click("#export-all")
+        wait_for("the outputs", lambda: w.js("const p = document.querySelector('#export-progress'); return p && p.value >= p.max && document.querySelectorAll('[data-export]').length >= 5"), timeout=180)
+        check(w.no_error(), "invoices, payroll media, Zengin, extract and roster are written")
+        w.snap("outputs")
+
+        # 7. The payroll's deduction results; the reconciliation.
+        w.nav("deductions")
+        w.click("#deductions-import")
+        pick_file("控除結果を開く", os.path.join(SAMPLE, "deductions.csv"))
+        recon = wait_for("the reconciliation", lambda: w.find_all("#recon") and w.text("#recon"))
+        check(w.no_error() and "000147" in recon, "the deduction results are reconciled member by member")
+        w.snap("reconciliation")
+
+        # 8. One click: submitted, the receipt number shown.
+        w.nav("report")
+        w.click("#submit-report")
+        receipt = wait_for("the receipt number", lambda: w.find_all("#receipt-no") and w.text("#receipt-no").strip())
+        check(any(c.isdigit() for c in receipt), f"the insurer's receipt number is shown ({receipt})")
+        check(bill_show()["state"] == "reported", "the month is reported")
+        w.snap("submitted")
+        w.nav("dashboard")
+        w.snap("dashboard-reported")
     finally:
-        s.close()
-    print("desktop WebDriver checks passed")
+        w.close()
+    total = sum(ACTIONS.values())
+    print("user actions: " + ", ".join(f"{k} {v}" for k, v in ACTIONS.items()) + f" — {total} in all")
+    check(total <= 30, f"the whole month takes at most 30 user actions ({total})")
+    print("desktop WebDriver month walk passed")
 
 
 if __name__ == "__main__":

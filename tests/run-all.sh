@@ -9,27 +9,10 @@ log() { printf '\n== %s\n' "$*" >&2; }
 # Debian packages the tests use as independent readers and real services.
 APT_PACKAGES=(poppler-utils qpdf python3-openpyxl python3-venv curl dbus gnome-keyring dbus-x11
     libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev build-essential pkg-config
-    xvfb xauth webkit2gtk-driver fonts-ipaexfont-gothic)
+    xvfb xauth webkit2gtk-driver xdotool fonts-ipaexfont-gothic)
 
-apt_install() {
-    local missing=()
-    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-    [ ${#missing[@]} -eq 0 ] && return 0
-    if ! command -v apt-get >/dev/null; then
-        echo "apt-get not found; install: ${missing[*]}" >&2
-        return 1
-    fi
-    local sudo=""
-    [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    # Wait for another apt/dpkg to finish (fresh machines run unattended upgrades).
-    for _ in $(seq 1 120); do
-        if ! fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock >/dev/null 2>&1; then break; fi
-        sleep 2
-    done
-    log "apt-get install ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+# shellcheck source=../src-tauri/scripts/apt.sh
+source src-tauri/scripts/apt.sh
 
 apt_install "${APT_PACKAGES[@]}"
 # The ui build needs Node.js and npm (the machine image has Node 20; Debian's own otherwise).

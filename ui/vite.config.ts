@@ -7,6 +7,8 @@ export default defineConfig({
   plugins: [svelte()],
   clearScreen: false,
   server: { port: 1420, strictPort: true },
+  // Vitest mounts the screens in jsdom: Svelte's browser build, not its server one.
+  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
   build: {
     // WebKitGTK / WKWebView (Linux, macOS) and WebView2 (Windows).
     target: ['es2021', 'safari15', 'chrome105'],

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 /// What kind of failure: the UI and the CLI's exit status act on this, never on message text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// A file or a value the clerk gave is wrong (positioned message).
@@ -23,6 +24,7 @@ pub enum ErrorCode {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AppError {
     pub code: ErrorCode,
     pub message: String,

@@ -22,6 +22,7 @@ pub const UNKNOWN_OFFICE: &str = "F3003";
 
 /// What an HR import proposed.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct HrImport {
     pub file: String,
     pub encoding: String,

@@ -2,9 +2,11 @@
 //! and the server call, so they cannot disagree. Each use case is one store transaction; time
 //! comes in as `now` so the use cases are testable for any day.
 
+pub mod browse;
 pub mod error;
 pub mod export;
 mod hr;
+pub mod manual;
 mod report;
 pub mod submit;
 pub mod unpaid;
@@ -31,6 +33,7 @@ use sha2::{Digest, Sha256};
 pub use error::{AppError, ErrorCode, Result};
 pub use hr::HrImport;
 pub use infoone_store;
+pub use manual::ManualChange;
 pub use report::ReportSummary;
 
 /// The per-user database that the CLI and the desktop use by default:
@@ -91,7 +94,7 @@ pub(crate) fn find_month(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthRow> {
     }
     rows.into_iter().next().ok_or_else(|| {
         AppError::not_found(format!(
-            "{}の請求データがありません。先に「infoone month load 請求パッケージ.json」で読み込んでください",
+            "{}の請求データがありません。先に請求パッケージを読み込んでください（保険会社から取得するか、請求パッケージのファイルを開きます）",
             at.month
         ))
     })
@@ -242,6 +245,7 @@ fn office_names(pkg: &BillPackage) -> impl Fn(&str) -> (String, String) + '_ {
 
 /// What `month load` did.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LoadSummary {
     pub group: String,
     pub month: String,
@@ -485,6 +489,7 @@ pub(crate) fn propose(
 
 /// A change or note as listed (`changes list`).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ChangeView {
     pub id: i64,
     pub kind: String,
@@ -525,6 +530,7 @@ pub enum Selection {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DecisionSummary {
     pub accepted: usize,
     pub rejected: usize,
@@ -535,10 +541,10 @@ fn require_open(row: &MonthRow) -> Result<()> {
         Ok(())
     } else {
         Err(AppError::wrong_state(format!(
-            "{}は{}です。変更するには先に「infoone month reopen --month {} --reason 理由」で確定を解除してください",
+            "{}は{}です。変更するには先に理由を記録して確定を解除してください（次の確定は第{}版になります）",
             row.month,
             row.state.label(),
-            row.month
+            row.revision + 1
         )))
     }
 }
@@ -970,6 +976,7 @@ pub struct CollectionDoc {
 }
 
 #[derive(Clone, Debug, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UndeductedDoc {
     pub enrollment: String,
     pub employee_no: String,
@@ -1086,6 +1093,7 @@ impl OutcomeDoc {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct DeductionSummary {
     pub members: usize,
     pub not_in_full: usize,
@@ -1183,6 +1191,7 @@ pub fn import_deductions_rows(
 
 /// A month's state and revision (`month status`).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct MonthStatus {
     pub group: String,
     pub month: String,

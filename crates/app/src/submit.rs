@@ -21,6 +21,7 @@ use crate::{find_month, stamp, AppError, ErrorCode, LoadSummary, MonthRef, Resul
 
 /// The insurer's answer to an accepted report (受付).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Receipt {
     pub receipt_no: String,
     pub group: String,
@@ -31,6 +32,7 @@ pub struct Receipt {
 
 /// One report in the outbox, as the clerk sees it (`body` is what is sent).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct Outgoing {
     pub id: i64,
     pub group: String,
@@ -80,6 +82,7 @@ pub struct Queued {
 
 /// Where a group's insurer API is (never the token).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ServerConfig {
     pub group: String,
     pub url: String,

@@ -20,6 +20,7 @@ use crate::{AppError, ErrorCode, MonthRef, Result};
 
 /// A row of the unpaid list as the clerk reads it.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct UnpaidItem {
     pub id: i64,
     pub group: String,
@@ -106,7 +107,7 @@ pub fn mark_paid(
     store.transaction(|tx| {
         let row = tx.unpaid_row(id)?.ok_or_else(|| {
             AppError::not_found(format!(
-                "未入金一覧に番号{id}はありません（infoone unpaid list で番号を確かめてください）"
+                "未入金一覧に番号{id}はありません（未入金一覧で番号を確かめてください）"
             ))
         })?;
         if let Some(at) = &row.paid_at {

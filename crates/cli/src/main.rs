@@ -2,20 +2,18 @@
 //! call one use case of `infoone-app`, print the result.
 
 mod args;
-mod demo;
 mod online;
 mod print;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chrono::{Local, NaiveDate, NaiveDateTime};
+use chrono::{Local, NaiveDateTime};
 use clap::Parser;
 use infoone_app::infoone_store::Store;
-use infoone_app::{AppError, ErrorCode, MonthRef, Selection};
+use infoone_app::{AppError, ErrorCode, ManualChange, MonthRef, Selection};
 use infoone_domain::change::Change;
 use infoone_domain::deduction::Mode;
-use infoone_domain::ledger::{AccountType, BankAccount, Insured, MemberStatus, WithdrawalOption};
 use infoone_domain::month::YearMonth;
 
 use args::{AddCmd, Cli, Cmd, DeductionsCmd, ModeArg, MonthCmd, MonthEndArgs, ReportCmd};
@@ -71,84 +69,61 @@ fn mode(m: ModeArg) -> Mode {
     }
 }
 
-fn date(s: &str) -> Result<NaiveDate, AppError> {
-    infoone_formats::date::parse_date(s).map_err(|e| AppError::bad_input(format!("日付「{s}」: {e}")))
-}
-
-fn option(s: &str) -> Result<WithdrawalOption, AppError> {
-    infoone_formats::change::option_from_code(s).map_err(|e| AppError::bad_input(e.to_string()))
-}
-
-fn insured(s: &str) -> Insured {
-    if s == "self" || s == "本人" {
-        Insured::Member
-    } else {
-        Insured::Dependent(s.to_string())
-    }
-}
-
+/// The manual change of `changes add` (checked and built by `infoone_app::manual`).
 fn change_of(cmd: &AddCmd) -> Result<Change, AppError> {
-    Ok(match cmd {
+    let s = String::clone;
+    let m = match cmd {
         AddCmd::Join {
             employee,
-            insured: who,
+            insured,
             product,
             plan,
             units,
             applied_on,
             ..
-        } => Change::Join {
-            enrollment_id: String::new(),
-            employee_no: employee.clone(),
-            insured: insured(who),
-            product: product.clone(),
-            plan: plan.clone(),
+        } => ManualChange::Join {
+            employee_no: s(employee),
+            insured: s(insured),
+            product: s(product),
+            plan: s(plan),
             units: *units,
-            applied_on: date(applied_on)?,
-            application: None,
+            applied_on: s(applied_on),
         },
         AddCmd::Withdrawal {
             enrollment,
-            date: d,
-            option: o,
+            date,
+            option,
             ..
-        } => Change::Withdrawal {
-            enrollment: enrollment.clone(),
-            date: date(d)?,
-            option: option(o)?,
+        } => ManualChange::Withdrawal {
+            enrollment: s(enrollment),
+            date: s(date),
+            option: s(option),
         },
         AddCmd::Retirement {
-            employee,
-            date: d,
-            option: o,
-            ..
-        } => Change::Retirement {
-            employee_no: employee.clone(),
-            date: date(d)?,
-            option: option(o)?,
+            employee, date, option, ..
+        } => ManualChange::Retirement {
+            employee_no: s(employee),
+            date: s(date),
+            option: s(option),
         },
         AddCmd::Transfer {
-            employee,
-            office,
-            date: d,
-            ..
-        } => Change::Transfer {
-            employee_no: employee.clone(),
-            office: office.clone(),
-            date: date(d)?,
+            employee, office, date, ..
+        } => ManualChange::Transfer {
+            employee_no: s(employee),
+            office: s(office),
+            date: s(date),
         },
         AddCmd::PlanChange {
             enrollment,
             plan,
             units,
-            date: d,
+            date,
             ..
-        } => Change::PlanChange {
-            enrollment: enrollment.clone(),
-            new_enrollment_id: String::new(),
-            plan: plan.clone(),
+        } => ManualChange::PlanChange {
+            enrollment: s(enrollment),
+            plan: s(plan),
             units: *units,
-            date: date(d)?,
+            date: s(date),
         },
         AddCmd::Update {
             employee,
@@ -158,21 +133,17 @@ fn change_of(cmd: &AddCmd) -> Result<Change, AppError> {
             postal_code,
             address,
             ..
-        } => Change::Update {
-            employee_no: employee.clone(),
+        } => ManualChange::Update {
+            employee_no: s(employee),
             name: name.clone(),
             name_kana: name_kana.clone(),
             email: email.clone(),
             postal_code: postal_code.clone(),
             address: address.clone(),
         },
-        AddCmd::Leave { employee, back, .. } => Change::Status {
-            employee_no: employee.clone(),
-            status: if *back {
-                MemberStatus::Active
-            } else {
-                MemberStatus::Leave
-            },
+        AddCmd::Leave { employee, back, .. } => ManualChange::Leave {
+            employee_no: s(employee),
+            back: *back,
         },
         AddCmd::BankTransfer {
             employee,
@@ -182,25 +153,16 @@ fn change_of(cmd: &AddCmd) -> Result<Change, AppError> {
             account_no,
             holder_kana,
             ..
-        } => Change::BankTransferSwitch {
-            employee_no: employee.clone(),
-            account: BankAccount {
-                bank_code: bank.clone(),
-                branch_code: branch.clone(),
-                account_type: match account_type.as_str() {
-                    "1" | "普通" => AccountType::Ordinary,
-                    "2" | "当座" => AccountType::Current,
-                    other => {
-                        return Err(AppError::bad_input(format!(
-                            "預金種目「{other}」は 1（普通）か 2（当座）です"
-                        )))
-                    }
-                },
-                account_no: account_no.clone(),
-                holder_kana: holder_kana.clone(),
-            },
+        } => ManualChange::BankTransfer {
+            employee_no: s(employee),
+            bank: s(bank),
+            branch: s(branch),
+            account_type: s(account_type),
+            account_no: s(account_no),
+            holder_kana: s(holder_kana),
         },
-    })
+    };
+    m.to_change()
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<(), AppError> {
@@ -543,7 +505,7 @@ fn month_end(db: &Option<PathBuf>, a: &MonthEndArgs) -> Result<(), AppError> {
     };
     let insurer = if a.demo_server {
         progress("デモ用の保険会社サーバーを起動し、請求パッケージを登録しています");
-        let insurer = demo::DemoInsurer::start(&out.join("insurer"), &a.package)?;
+        let insurer = infoone_desk::demo::DemoInsurer::start(&out.join("insurer"), &a.package)?;
         if !as_json {
             eprintln!(
                 "  保険会社APIサーバー: {}/v1/（開発用CA {}）",

@@ -13,6 +13,7 @@ use infoone_domain::month::YearMonth;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct BillDoc {
     pub group: String,
     pub month: String,
@@ -29,6 +30,7 @@ pub struct BillDoc {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct TotalsDoc {
     pub premium_total: i64,
     pub fee: i64,
@@ -45,6 +47,7 @@ pub struct TotalsDoc {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OfficeDoc {
     pub code: String,
     pub name: String,
@@ -56,6 +59,7 @@ pub struct OfficeDoc {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LineDoc {
     pub kind: String,
     pub enrollment: String,
@@ -68,6 +72,7 @@ pub struct LineDoc {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct FindingDoc {
     pub code: String,
     pub severity: String,
@@ -81,6 +86,7 @@ pub struct FindingDoc {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IndividualDoc {
     pub employee_no: String,
     pub amount: i64,
@@ -89,6 +95,7 @@ pub struct IndividualDoc {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct IndividualItemDoc {
     pub kind: String,
     pub enrollment: String,
@@ -99,6 +106,7 @@ pub struct IndividualItemDoc {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AccountTransferDoc {
     pub employee_no: String,
     pub enrollment: String,
@@ -108,6 +116,7 @@ pub struct AccountTransferDoc {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CommissionDoc {
     pub agent_code: String,
     pub amount: i64,

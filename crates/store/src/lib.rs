@@ -336,6 +336,15 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    /// Every month of every group, oldest first (by month, then group).
+    pub fn all_months(&self) -> Result<Vec<MonthRow>> {
+        let mut st = self.0.prepare_cached(&format!(
+            "SELECT {MONTH_COLUMNS} FROM months ORDER BY month, group_code"
+        ))?;
+        let rows = st.query_map([], month_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
     /// All months of a group, oldest first.
     pub fn months_of_group(&self, group_code: &str) -> Result<Vec<MonthRow>> {
         let mut st = self.0.prepare_cached(&format!(

@@ -152,7 +152,7 @@ pub fn invoices(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime
     summary.records = bill.offices.len() + bill.individual_bills.len();
     if md.outcome.is_none() {
         summary.notes.push(format!(
-            "控除結果報告書は控除結果の取込後に作成します（infoone deductions import 控除結果ファイル --month {month}）"
+            "控除結果報告書は控除結果の取込後に作成します。先に{month}の給与の控除結果ファイルを取り込んでください"
         ));
     }
     if bill.revision >= 2 {

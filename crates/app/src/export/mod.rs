@@ -22,7 +22,7 @@ pub use invoices::invoices;
 pub(crate) use invoices::{context as invoice_context, safe as file_safe};
 pub use media::{media, MediaOptions};
 pub use roster::{export_roster, import_roster};
-pub use zengin::{import_zengin_result, zengin};
+pub use zengin::{import_zengin_result, zengin, ResultItem, ZenginOutcome};
 
 use crate::{current_ledger, find_month, frozen, outcome_doc, AppError, ErrorCode, MonthRef, OutcomeDoc, Result};
 
@@ -42,10 +42,9 @@ pub(crate) fn month_data_in(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthData> {
     let row = find_month(tx, at)?;
     if row.state < MonthState::Confirmed {
         return Err(AppError::wrong_state(format!(
-            "{}は{}です。請求書・電子媒体などは請求確定後に作成します（infoone month confirm --month {}）",
+            "{}は{}です。請求書・電子媒体などは請求確定後に作成します。先に請求を確定してください",
             row.month,
-            row.state.label(),
-            row.month
+            row.state.label()
         )));
     }
     let bill = frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
@@ -67,6 +66,7 @@ pub fn month_data(store: &mut Store, at: &MonthRef) -> Result<MonthData> {
 
 /// What an export wrote.
 #[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ExportSummary {
     pub kind: String,
     pub files: Vec<String>,

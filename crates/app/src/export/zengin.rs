@@ -78,6 +78,7 @@ pub fn zengin(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime) 
 
 /// One record of the result, as kept in the JSON file.
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ResultItem {
     /// 1-based record number in the bank's file.
     pub record: usize,
@@ -97,6 +98,7 @@ pub struct ResultItem {
 
 /// The outcome of one result file (`zengin-result_<group>_<YYYY-MM>.json`).
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ZenginOutcome {
     pub format: &'static str,
     pub group: String,

@@ -1,0 +1,503 @@
+//! The desktop's session: one value that the window holds for its whole life (Tauri's managed
+//! state), with the open database, the month being worked, the output folder and the insurer
+//! connection. Every step of the clerk's month is one method here, over the use cases of
+//! `infoone-app` (offline) and `infoone-client` (the insurer's API); the Tauri commands only
+//! call these. Files come in as paths the shell got from a native dialog or a drop; nothing here
+//! takes a path from the webview.
+//!
+//! The parsed package, the replayed ledger and the frozen bill stay in memory between steps
+//! (`infoone-app`'s caches, keyed by the database file and month), so moving between screens
+//! never re-reads the package; the members table is kept here, folded for search.
+
+pub mod demo;
+mod members;
+mod month;
+mod settings;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{Local, NaiveDateTime};
+use infoone_app::browse::{self, AuditView, MemberDetail, Preview, Reconciliation};
+use infoone_app::export::{ExportSummary, MediaOptions};
+use infoone_app::infoone_store::Store;
+use infoone_app::submit::{Outgoing, ServerConfig};
+use infoone_app::unpaid::UnpaidItem;
+use infoone_app::{
+    AppError, ChangeView, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange, MonthRef,
+    Result, Selection,
+};
+use infoone_client::{EnvOr, Keyring, Online, Options, Token, TokenStore};
+use infoone_domain::deduction::Mode;
+use serde::Serialize;
+
+pub use members::{MemberPage, MemberQuery};
+pub use month::{Dashboard, Step};
+pub use settings::Settings;
+
+fn now() -> NaiveDateTime {
+    Local::now().naive_local()
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::new(ErrorCode::Internal, format!("{what}: {e}"))
+}
+
+/// How far a long step is (the window's progress bar).
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Progress {
+    pub done: u32,
+    pub total: u32,
+    pub label: String,
+}
+
+/// The last time the window talked to the insurer.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Connection {
+    pub ok: bool,
+    pub at: String,
+    pub message: String,
+}
+
+/// Everything the window's header and dashboard show.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct Overview {
+    pub months: Vec<infoone_app::MonthStatus>,
+    pub current: Option<Dashboard>,
+    pub server: Option<ServerConfig>,
+    /// A token for the server is in the OS keyring (or in memory for the demo).
+    pub token_saved: bool,
+    pub outbox: Vec<Outgoing>,
+    pub connection: Option<Connection>,
+    pub out_dir: String,
+    pub demo: bool,
+}
+
+/// What one click on 送信 did.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SubmitView {
+    /// `sent`, `queued` (not delivered yet: offline) or `refused`.
+    pub outcome: String,
+    pub receipt_no: Option<String>,
+    pub received_at: Option<String>,
+    pub message: String,
+    pub outbox: Vec<Outgoing>,
+}
+
+struct Inner {
+    current: Option<MonthRef>,
+    settings: Settings,
+    connection: Option<Connection>,
+    members: members::Cache,
+}
+
+/// The window's session. Methods lock the database one step at a time; each step is one
+/// transaction of the use-case layer.
+pub struct Session {
+    db: PathBuf,
+    store: Mutex<Store>,
+    inner: Mutex<Inner>,
+    tokens: Box<dyn TokenStore + Send + Sync>,
+    demo: Mutex<Option<demo::DemoInsurer>>,
+}
+
+impl Session {
+    /// Open (or create) the clerk's database at `db`; tokens from the OS keyring
+    /// (`INFOONE_TOKEN` first when set).
+    pub fn open(db: &Path) -> Result<Session> {
+        Session::with_tokens(db, Box::new(EnvOr(Keyring)))
+    }
+
+    pub fn with_tokens(db: &Path, tokens: Box<dyn TokenStore + Send + Sync>) -> Result<Session> {
+        if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| internal(&dir.display().to_string(), e))?;
+        }
+        let mut store = Store::open(db)?;
+        let settings = Settings::load(db);
+        let months = browse::months(&mut store)?;
+        let current = settings
+            .last_month
+            .as_ref()
+            .and_then(|(g, m)| months.iter().find(|s| &s.group == g && &s.month == m))
+            .or(months.first())
+            .and_then(|s| month_ref(Some(&s.group), &s.month).ok());
+        Ok(Session {
+            db: db.to_path_buf(),
+            store: Mutex::new(store),
+            inner: Mutex::new(Inner {
+                current,
+                settings,
+                connection: None,
+                members: members::Cache::default(),
+            }),
+            tokens,
+            demo: Mutex::new(None),
+        })
+    }
+
+    /// Start the local demo insurer (real HTTPS on loopback, `dir` holds its database and dev CA)
+    /// with `package`, and register it as this database's server, the token in memory.
+    pub fn start_demo(&self, dir: &Path, package: &Path) -> Result<ServerConfig> {
+        let insurer = demo::DemoInsurer::start(dir, package)?;
+        insurer.login(&mut *self.store()?)?;
+        let cfg = infoone_app::submit::server(&mut *self.store()?, Some(&insurer.group))?;
+        *self.demo.lock().map_err(|_| poisoned())? = Some(insurer);
+        Ok(cfg)
+    }
+
+    fn store(&self) -> Result<MutexGuard<'_, Store>> {
+        self.store.lock().map_err(|_| poisoned())
+    }
+
+    fn inner(&self) -> Result<MutexGuard<'_, Inner>> {
+        self.inner.lock().map_err(|_| poisoned())
+    }
+
+    /// The month being worked; an error a clerk can act on when none is loaded yet.
+    fn at(&self) -> Result<MonthRef> {
+        self.inner()?.current.clone().ok_or_else(|| {
+            AppError::not_found("請求データがまだありません。「読込」で保険会社から取得するか、請求パッケージのファイルを開いてください")
+        })
+    }
+
+    /// Run a use case on the current month; the members table is rebuilt after a change.
+    fn step<T>(&self, writes: bool, f: impl FnOnce(&mut Store, &MonthRef) -> Result<T>) -> Result<T> {
+        let at = self.at()?;
+        let out = f(&mut *self.store()?, &at);
+        if writes {
+            self.inner()?.members.clear();
+        }
+        out
+    }
+
+    fn select_ref(&self, at: MonthRef) -> Result<()> {
+        let mut inner = self.inner()?;
+        inner.settings.last_month = at.group.clone().map(|g| (g, at.month.to_string()));
+        inner.settings.save(&self.db);
+        inner.current = Some(at);
+        inner.members.clear();
+        Ok(())
+    }
+
+    // ---- the month ----
+
+    pub fn overview(&self) -> Result<Overview> {
+        let at = self.inner()?.current.clone();
+        let mut store = self.store()?;
+        let months = browse::months(&mut store)?;
+        let outbox = infoone_app::submit::outbox(&mut store)?;
+        let current = match &at {
+            Some(at) => Some(month::dashboard(&mut store, at, &outbox)?),
+            None => None,
+        };
+        let group = at.as_ref().and_then(|a| a.group.clone());
+        let server = infoone_app::submit::server(&mut store, group.as_deref()).ok();
+        drop(store);
+        let demo = self.demo.lock().map_err(|_| poisoned())?.is_some();
+        let token_saved = match &server {
+            Some(s) => self.with_online(|o| Ok(o.tokens.get(&s.url, &s.group).ok().flatten().is_some()))?,
+            None => false,
+        };
+        let inner = self.inner()?;
+        Ok(Overview {
+            months,
+            current,
+            server,
+            token_saved,
+            outbox,
+            connection: inner.connection.clone(),
+            out_dir: self.out_dir_in(&inner).display().to_string(),
+            demo,
+        })
+    }
+
+    /// Work on another month of the database (`month` is `YYYY-MM`).
+    pub fn select(&self, group: &str, month: &str) -> Result<()> {
+        let at = month_ref(Some(group), month)?;
+        infoone_app::status(&mut *self.store()?, &at)?;
+        self.select_ref(at)
+    }
+
+    /// Load a bill package file the clerk picked; that month becomes the current one.
+    pub fn load_file(&self, file: &Path) -> Result<LoadSummary> {
+        let s = infoone_app::load_package(&mut *self.store()?, file, now())?;
+        self.select_ref(month_ref(Some(&s.group), &s.month)?)?;
+        Ok(s)
+    }
+
+    /// Fetch `month`'s package from the insurer (sending what waits in the outbox first).
+    pub fn load_from_server(&self, month: &str) -> Result<LoadSummary> {
+        let m = month_ref(None, month)?.month;
+        let group = self.inner()?.current.as_ref().and_then(|a| a.group.clone());
+        let fetched =
+            self.online_step(|store, online| infoone_client::load_from_server(store, group.as_deref(), m, online))?;
+        self.select_ref(month_ref(Some(&fetched.load.group), &fetched.load.month)?)?;
+        Ok(fetched.load)
+    }
+
+    pub fn import_hr(&self, file: &Path) -> Result<HrImport> {
+        self.step(true, |s, at| infoone_app::import_hr(s, at, file, now()))
+    }
+
+    pub fn import_roster(&self, file: &Path) -> Result<ExportSummary> {
+        self.step(true, |s, at| infoone_app::export::import_roster(s, at, file, now()))
+    }
+
+    pub fn changes(&self) -> Result<Vec<ChangeView>> {
+        self.step(false, infoone_app::list_changes)
+    }
+
+    /// Each office's amount now and after accepting `ids`, nothing stored.
+    pub fn preview(&self, ids: &[i64]) -> Result<Preview> {
+        self.step(false, |s, at| browse::preview_accept(s, at, ids))
+    }
+
+    /// Accept `ids`, or every proposed change when `None` (atomic: all or nothing).
+    pub fn accept(&self, ids: Option<Vec<i64>>) -> Result<DecisionSummary> {
+        let sel = ids.map_or(Selection::All, Selection::Ids);
+        self.step(true, |s, at| infoone_app::accept(s, at, &sel, now()))
+    }
+
+    pub fn reject(&self, ids: Vec<i64>) -> Result<DecisionSummary> {
+        self.step(true, |s, at| infoone_app::reject(s, at, &Selection::Ids(ids), now()))
+    }
+
+    /// A manual change (paper form), accepted at once unless `propose_only`.
+    pub fn add_change(&self, change: &ManualChange, propose_only: bool) -> Result<ChangeView> {
+        let c = change.to_change()?;
+        self.step(true, |s, at| infoone_app::add_change(s, at, c, propose_only, now()))
+    }
+
+    pub fn bill(&self) -> Result<infoone_formats::bill_doc::BillDoc> {
+        self.step(false, infoone_app::bill)
+    }
+
+    pub fn confirm(&self) -> Result<infoone_formats::bill_doc::BillDoc> {
+        self.step(true, |s, at| infoone_app::confirm(s, at, now()))
+    }
+
+    pub fn reopen(&self, reason: &str) -> Result<()> {
+        self.step(true, |s, at| infoone_app::reopen(s, at, reason, now()))
+    }
+
+    pub fn members(&self, q: &MemberQuery) -> Result<MemberPage> {
+        let at = self.at()?;
+        let mut inner = self.inner()?;
+        let rows = inner.members.rows(|| browse::members(&mut *self.store()?, &at))?;
+        Ok(members::page(&rows, q))
+    }
+
+    pub fn member(&self, employee_no: &str) -> Result<MemberDetail> {
+        self.step(false, |s, at| browse::member(s, at, employee_no))
+    }
+
+    // ---- after confirmation ----
+
+    /// Every output of the confirmed month into the output folder, one step at a time.
+    pub fn export_all(&self, progress: &dyn Fn(Progress)) -> Result<Vec<ExportSummary>> {
+        let out = self.month_dir()?;
+        let media = MediaOptions {
+            utf8: false,
+            xlsx: true,
+        };
+        type Export<'a> = Box<dyn Fn(&mut Store, &MonthRef) -> Result<ExportSummary> + 'a>;
+        let steps: Vec<(&str, Export<'_>)> = vec![
+            (
+                "請求書（PDF）",
+                Box::new(|s, at| infoone_app::export::invoices(s, at, &out, now())),
+            ),
+            (
+                "給与控除データ（電子媒体）",
+                Box::new(|s, at| infoone_app::export::media(s, at, &out, &media, now())),
+            ),
+            (
+                "口座振替依頼（全銀）",
+                Box::new(|s, at| infoone_app::export::zengin(s, at, &out, now())),
+            ),
+            (
+                "加入者データ",
+                Box::new(|s, at| infoone_app::export::extract(s, at, &out, true, now())),
+            ),
+            (
+                "名簿（Excel）",
+                Box::new(|s, at| infoone_app::export::export_roster(s, at, &out, now())),
+            ),
+        ];
+        let total = steps.len() as u32;
+        let mut done = Vec::new();
+        for (i, (label, run)) in steps.iter().enumerate() {
+            progress(Progress {
+                done: i as u32,
+                total,
+                label: label.to_string(),
+            });
+            done.push(self.step(false, |s, at| run(s, at))?);
+        }
+        progress(Progress {
+            done: total,
+            total,
+            label: "完了".into(),
+        });
+        Ok(done)
+    }
+
+    /// The folder this month's outputs go to (created).
+    pub fn month_dir(&self) -> Result<PathBuf> {
+        let at = self.at()?;
+        let base = self.out_dir_in(&*self.inner()?);
+        let dir = base.join(format!("{}_{}", at.group.unwrap_or_default(), at.month));
+        std::fs::create_dir_all(&dir).map_err(|e| internal(&dir.display().to_string(), e))?;
+        Ok(dir)
+    }
+
+    pub fn import_deductions(&self, file: &Path, full: bool) -> Result<DeductionSummary> {
+        let mode = if full { Mode::Full } else { Mode::Exceptions };
+        self.step(true, |s, at| infoone_app::import_deductions(s, at, file, mode, now()))
+    }
+
+    pub fn reconciliation(&self) -> Result<Reconciliation> {
+        self.step(false, browse::reconciliation)
+    }
+
+    pub fn import_bank_result(&self, file: &Path) -> Result<ExportSummary> {
+        self.step(true, |s, at| {
+            infoone_app::export::import_zengin_result(s, at, file, now())
+        })
+    }
+
+    pub fn unpaid(&self, all: bool) -> Result<Vec<UnpaidItem>> {
+        infoone_app::unpaid::unpaid_list(&mut *self.store()?, None, all, now().date())
+    }
+
+    pub fn reminders(&self) -> Result<ExportSummary> {
+        let out = self.month_dir()?;
+        self.step(true, |s, at| infoone_app::unpaid::reminders(s, at, &out, now()))
+    }
+
+    /// One click: the result report into the outbox, then sent with its receipt recorded. When
+    /// the insurer cannot be reached the report waits in the outbox (sent with the next online
+    /// step, or another click).
+    pub fn submit(&self) -> Result<SubmitView> {
+        let at = self.at()?;
+        let status = infoone_app::status(&mut *self.store()?, &at)?;
+        let dir = self
+            .db
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+            .join("reports");
+        let file = dir.join(format!(
+            "{}_{}_r{}_result-report.json",
+            status.group, status.month, status.revision
+        ));
+        let s = self.online_step(|store, online| infoone_client::submit_month(store, &at, &file, online))?;
+        let outbox = infoone_app::submit::outbox(&mut *self.store()?)?;
+        Ok(month::submit_view(&s, outbox))
+    }
+
+    /// What the insurer has received from each office for the month (online).
+    pub fn payments(&self) -> Result<serde_json::Value> {
+        let at = self.at()?;
+        self.online_step(|store, online| {
+            let (cfg, client) = infoone_client::client_for(store, at.group.as_deref(), online)?;
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| internal("非同期ランタイム", e))?;
+            Ok(rt.block_on(client.payments(&cfg.group, &at.month.to_string()))?)
+        })
+    }
+
+    // ---- settings ----
+
+    /// The insurer's URL, the group and its token (into the OS keyring; never shown again), and
+    /// the CA file the clerk picked (for a private CA).
+    pub fn save_server(&self, url: &str, group: &str, token: &str, ca: Option<&Path>) -> Result<ServerConfig> {
+        let token = Token::new(token.trim()).map_err(|e| AppError::bad_input(e.message))?;
+        self.with_online(|o| infoone_client::login(&mut *self.store()?, o.tokens, url, group, ca, &token))
+    }
+
+    pub fn set_out_dir(&self, dir: &Path) -> Result<String> {
+        let mut inner = self.inner()?;
+        inner.settings.out_dir = Some(dir.to_path_buf());
+        inner.settings.save(&self.db);
+        Ok(dir.display().to_string())
+    }
+
+    pub fn out_dir(&self) -> Result<PathBuf> {
+        Ok(self.out_dir_in(&*self.inner()?))
+    }
+
+    fn out_dir_in(&self, inner: &Inner) -> PathBuf {
+        inner.settings.out_dir.clone().unwrap_or_else(|| {
+            self.db
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default()
+                .join("outputs")
+        })
+    }
+
+    pub fn audit(&self, limit: i64) -> Result<Vec<AuditView>> {
+        browse::audit(&mut *self.store()?, limit.clamp(1, 10_000))
+    }
+
+    // ---- online ----
+
+    fn with_online<T>(&self, f: impl FnOnce(&Online<'_>) -> Result<T>) -> Result<T> {
+        let demo = self.demo.lock().map_err(|_| poisoned())?;
+        match demo.as_ref() {
+            Some(d) => f(&d.online()),
+            None => f(&Online {
+                tokens: &*self.tokens,
+                options: Options::default(),
+            }),
+        }
+    }
+
+    /// A step that talks to the insurer: its success or failure is what the window shows as
+    /// online / offline.
+    fn online_step<T>(&self, f: impl FnOnce(&mut Store, &Online<'_>) -> Result<T>) -> Result<T> {
+        let out = self.with_online(|o| f(&mut *self.store()?, o));
+        let at = now().format("%Y-%m-%d %H:%M:%S").to_string();
+        let connection = match &out {
+            Ok(_) => Connection {
+                ok: true,
+                at,
+                message: "保険会社に接続しました".into(),
+            },
+            Err(e) => Connection {
+                ok: e.code != ErrorCode::Internal,
+                at,
+                message: e.message.clone(),
+            },
+        };
+        let mut inner = self.inner()?;
+        inner.connection = Some(connection);
+        inner.members.clear();
+        out
+    }
+}
+
+fn poisoned() -> AppError {
+    AppError::new(
+        ErrorCode::Internal,
+        "内部エラー（前の処理が異常終了しました）。アプリを再起動してください",
+    )
+}
+
+/// `YYYY-MM` (also `YYYY/MM`, 和暦 as the HR reader takes them) for `group`.
+pub fn month_ref(group: Option<&str>, month: &str) -> Result<MonthRef> {
+    let month = month
+        .trim()
+        .parse()
+        .map_err(|e: infoone_domain::month::BadMonth| AppError::bad_input(format!("対象月「{month}」: {e}")))?;
+    Ok(MonthRef {
+        group: group.map(str::to_string),
+        month,
+    })
+}

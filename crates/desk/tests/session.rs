@@ -1,0 +1,188 @@
+//! Every step the window offers, through the session value the Tauri commands call: the sample
+//! group's whole month against the local insurer over real HTTPS (fetch, HR import with a refused
+//! file first, preview, accept, a manual withdrawal, confirm, outputs, deductions, submit with
+//! a receipt), and the reads in between.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use infoone_app::{ErrorCode, ManualChange};
+use infoone_desk::{MemberQuery, Session};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn sample(name: &str) -> PathBuf {
+    root().join("sample-data").join(name)
+}
+
+fn ok<T>(r: infoone_app::Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{:?}: {}", e.code, e.message),
+    }
+}
+
+#[test]
+fn the_whole_month_through_the_session() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("clerk").join("infoone.db");
+    let session = ok(Session::open(&db));
+
+    // Before anything is loaded: an empty window with a message a clerk can act on.
+    let empty = ok(session.overview());
+    assert!(empty.current.is_none() && empty.months.is_empty());
+    let e = session.changes().err().unwrap();
+    assert_eq!(e.code, ErrorCode::NotFound);
+    assert!(
+        !e.message.contains("infoone "),
+        "no terminal command in the window: {}",
+        e.message
+    );
+
+    // The insurer over real TLS on loopback; the package fetched from it.
+    let cfg = ok(session.start_demo(&dir.path().join("insurer"), &sample("bill-package.json")));
+    assert!(cfg.url.starts_with("https://127.0.0.1:"));
+    let loaded = ok(session.load_from_server("2026-12"));
+    assert_eq!((loaded.group.as_str(), loaded.offices), (cfg.group.as_str(), 12));
+    let o = ok(session.overview());
+    assert!(o.demo && o.token_saved);
+    assert!(o.connection.as_ref().is_some_and(|c| c.ok));
+    let d = o.current.unwrap();
+    assert!(matches!(d.status.state.as_str(), "loaded" | "adjusting"), "{}", d.status.state);
+    assert!(d.steps.iter().any(|s| s.current && s.code == d.status.state));
+    assert_eq!(d.steps.iter().filter(|s| s.current).count(), 1);
+
+    // A refused HR file changes nothing; the message is positioned.
+    let bad = dir.path().join("bad-hr.csv");
+    std::fs::write(
+        &bad,
+        "社員番号,氏名,事業所コード,生年月日\n000001,山田,O001,1990-13-45\n",
+    )
+    .unwrap();
+    let before = ok(session.changes()).len();
+    let e = session.import_hr(&bad).err().unwrap();
+    assert_eq!(e.code, ErrorCode::BadInput, "{}", e.message);
+    assert!(e.message.contains("bad-hr.csv"), "{}", e.message);
+    assert_eq!(ok(session.changes()).len(), before);
+
+    // The good file: proposed changes, previewed per office, then accepted.
+    let hr = ok(session.import_hr(&sample("hr.xlsx")));
+    assert!(hr.proposed > 0);
+    let proposed: Vec<i64> = ok(session.changes())
+        .iter()
+        .filter(|c| c.status == "proposed")
+        .map(|c| c.id)
+        .collect();
+    let preview = ok(session.preview(&proposed));
+    assert_eq!(
+        preview.offices.iter().map(|o| o.after).sum::<i64>(),
+        preview.after_total
+    );
+    assert_eq!(
+        preview.offices.iter().map(|o| o.delta).sum::<i64>(),
+        preview.after_total - preview.before_total
+    );
+    let decided = ok(session.accept(None));
+    assert_eq!(decided.accepted, proposed.len() - preview.refused.len());
+    let bill = ok(session.bill());
+    assert_eq!(bill.totals.invoice_amount, preview.after_total);
+
+    // The members table: filter, search folded for width and kana, the member page.
+    let all = ok(session.members(&MemberQuery {
+        limit: 50,
+        ..MemberQuery::default()
+    }));
+    assert_eq!(all.rows.len(), 50);
+    assert!(all.total >= 2000 && all.offices.len() == 12);
+    let first = all.rows[0].clone();
+    let by_office = ok(session.members(&MemberQuery {
+        office: Some(first.office.clone()),
+        limit: 1000,
+        ..MemberQuery::default()
+    }));
+    assert!(by_office.rows.iter().all(|r| r.office == first.office) && by_office.total < all.total);
+    let found = ok(session.members(&MemberQuery {
+        text: first.name_kana.clone(),
+        limit: 1000,
+        ..MemberQuery::default()
+    }));
+    assert!(found.rows.iter().any(|r| r.employee_no == first.employee_no));
+    let page = ok(session.member(&first.employee_no));
+    assert_eq!(page.row.employee_no, first.employee_no);
+
+    // A manual withdrawal (paper form), accepted at once.
+    let enrollment = page
+        .enrollments
+        .iter()
+        .find(|e| e.end_month.is_none())
+        .map(|e| e.id.clone());
+    if let Some(enrollment) = enrollment {
+        let c = ok(session.add_change(
+            &ManualChange::Withdrawal {
+                enrollment,
+                date: "2026-12-10".into(),
+                option: "end".into(),
+            },
+            false,
+        ));
+        assert_eq!(c.status, "accepted");
+    }
+
+    // Confirm; the dashboard moves on; a reopen needs a reason and gives 第2版.
+    let confirmed = ok(session.confirm());
+    assert_eq!(confirmed.revision, 1);
+    assert!(session.reopen(" ").is_err(), "a reopen without a reason is refused");
+    ok(session.reopen("届出漏れ"));
+    assert_eq!(ok(session.confirm()).revision, 2);
+    assert_eq!(ok(session.overview()).current.unwrap().next, "deductions");
+
+    // Outputs with progress into the chosen folder.
+    let out = dir.path().join("outputs");
+    ok(session.set_out_dir(&out));
+    let seen = Mutex::new(Vec::new());
+    let exports = ok(session.export_all(&|p| seen.lock().unwrap().push((p.done, p.total))));
+    assert_eq!(exports.len(), 5);
+    assert_eq!(seen.lock().unwrap().last(), Some(&(5, 5)));
+    assert!(exports.iter().all(|e| e.files.iter().all(|f| Path::new(f).exists())));
+
+    // Deduction results, the reconciliation in buckets.
+    let ded = ok(session.import_deductions(&sample("deductions.csv"), false));
+    assert!(ded.not_in_full > 0);
+    let recon = ok(session.reconciliation());
+    assert_eq!(recon.buckets.values().sum::<usize>(), recon.rows.len());
+    assert!(recon.buckets.get("matched").copied().unwrap_or(0) > 0);
+    assert_eq!(ok(session.overview()).current.unwrap().next, "submit");
+
+    // One click: submitted, a receipt number.
+    let sent = ok(session.submit());
+    assert_eq!(sent.outcome, "sent", "{}", sent.message);
+    let receipt = sent.receipt_no.clone().unwrap();
+    let after = ok(session.overview()).current.unwrap();
+    assert_eq!(after.status.state, "reported");
+    assert_eq!(after.receipt_no.as_deref(), Some(receipt.as_str()));
+    let payments = ok(session.payments());
+    assert!(payments.is_object() || payments.is_array());
+
+    // Every step is in the audit log.
+    let audit = ok(session.audit(500));
+    for action in [
+        "month.load",
+        "change.accept",
+        "month.confirm",
+        "month.reopen",
+        "deductions.import",
+    ] {
+        assert!(
+            audit.iter().any(|a| a.action == action),
+            "{action} not in the audit log"
+        );
+    }
+    assert!(ok(session.unpaid(true)).is_empty());
+
+    // A new session on the same database comes back to the same month.
+    drop(session);
+    let again = ok(Session::open(&db));
+    assert_eq!(ok(again.overview()).current.unwrap().status.month, "2026-12");
+}

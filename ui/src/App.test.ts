@@ -1,0 +1,186 @@
+// @vitest-environment jsdom
+// The whole window mounted against a stand-in for the Rust side: every screen renders with its
+// selectors, the members table stays a window of rows at 300,000, errors show by code.
+
+import { flushSync, mount, tick, unmount } from 'svelte'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import * as data from './fixtures.test-data'
+
+const ok = <T>(d: T) => Promise.resolve({ status: 'ok' as const, data: d })
+
+const commands = vi.hoisted(() => ({}) as Record<string, ReturnType<typeof vi.fn>>)
+
+vi.mock('./bindings', () => ({ commands }))
+vi.mock('@tauri-apps/api/event', () => ({ listen: vi.fn(() => Promise.resolve(() => {})) }))
+vi.mock('@tauri-apps/api/core', () => ({
+  Channel: class {
+    onmessage: (p: unknown) => void = () => {}
+  },
+}))
+
+Object.assign(commands, {
+  overview: vi.fn(() => ok(data.overview)),
+  selectMonth: vi.fn(() => ok(null)),
+  changes: vi.fn(() => ok(data.changes)),
+  preview: vi.fn(() =>
+    ok({ offices: [{ office: 'O001', name: '本社', before: 1000, after: 1500, delta: 500 }], before_total: 1000, after_total: 1500, refused: [] }),
+  ),
+  accept: vi.fn(() => ok({ accepted: 2, rejected: 0 })),
+  members: vi.fn((q: { offset: number; limit: number }) =>
+    ok({
+      total: 300_000,
+      all: 300_000,
+      offset: q.offset,
+      rows: Array.from({ length: q.limit }, (_, i) => data.memberRow(q.offset + i)),
+      offices: ['O001', 'O002'],
+      products: ['P01'],
+    }),
+  ),
+  bill: vi.fn(() => ok(data.bill)),
+  reconciliation: vi.fn(() => ok(data.recon)),
+  unpaid: vi.fn(() => ok([])),
+  audit: vi.fn(() => ok([{ id: 1, at: '2026-12-05 09:00', group: 'G0001', month: '2026-12', action: 'load', key: null, before: null, after: null, source: 'x.json', detail: null }])),
+  importHr: vi.fn(() =>
+    Promise.resolve({ status: 'error' as const, error: { code: 'bad_input', message: 'bad-hr.csv 2行目 生年月日\n「1990-13-45」は日付ではありません' } }),
+  ),
+  addChange: vi.fn(() => ok({ ...data.changes[1], id: 9, status: 'accepted' })),
+})
+
+let app: ReturnType<typeof mount>
+const $ = (css: string) => document.querySelector<HTMLElement>(css)
+const $$ = (css: string) => [...document.querySelectorAll<HTMLElement>(css)]
+
+async function settle() {
+  for (let i = 0; i < 10; i++) {
+    await tick()
+    await new Promise((r) => setTimeout(r, 0))
+  }
+  flushSync()
+}
+
+async function nav(screen: string) {
+  $(`[data-nav="${screen}"]`)!.click()
+  await settle()
+  expect($(`[data-screen="${screen}"]`), screen).not.toBeNull()
+}
+
+beforeAll(async () => {
+  // jsdom has no layout: the members table's viewport is measured as 0 px.
+  globalThis.ResizeObserver ??= class {
+    observe() {}
+    unobserve() {}
+    disconnect() {}
+  }
+  localStorage.clear()
+  const { default: App } = await import('./App.svelte')
+  document.body.innerHTML = '<div id="app"></div>'
+  app = mount(App, { target: document.getElementById('app')! })
+  await settle()
+})
+
+afterAll(() => unmount(app))
+
+describe('the window', () => {
+  test('header: month picker, connection, outbox, demo', () => {
+    expect($('#month-select')!.textContent).toContain('G0001')
+    expect(($('#month-select') as HTMLSelectElement).value).toBe('G0001|2026-12')
+    expect($('#connection')!.textContent).toContain('オフライン')
+    expect($('#connection')!.textContent).toContain('保険会社に接続できません')
+    expect($('#outbox-count')!.dataset.count).toBe('0')
+    expect($$('[data-nav]')).toHaveLength(9)
+  })
+
+  test('dashboard: stepper, next action, revision, totals, findings', () => {
+    expect($('[data-screen="dashboard"]')).not.toBeNull()
+    expect($$('#stepper li').map((l) => l.textContent?.replace(/\s+/g, ''))).toEqual(['✓読込済', '2調整中', '3確定', '4控除反映', '5報告済', '6完了'])
+    expect($('#stepper li.current')!.dataset.step).toBe('adjusting')
+    expect($('#next-action')!.dataset.next).toBe('review_changes')
+    expect($('#revision')!.textContent).toBe('未確定')
+    expect($('#total-invoice-amount')!.textContent?.trim()).toBe('1,261,727円')
+    expect($('#findings')!.textContent).toContain('B1001')
+  })
+
+  test('members: 300,000 rows, only a window of them in the DOM', async () => {
+    await nav('members')
+    expect($('#members-total')!.textContent).toContain('300,000')
+    const rows = $$('#members-table tbody tr[data-index]')
+    expect(rows.length).toBeGreaterThan(0)
+    expect(rows.length).toBeLessThan(60)
+    expect(commands.members.mock.calls[0][0]).toMatchObject({ text: '', office: null, offset: 0, limit: 200 })
+  })
+
+  test('changes: grouped with badges, selection previews, refused file shows by code', async () => {
+    await nav('changes')
+    expect($$('[data-change-id]')).toHaveLength(4)
+    expect($$('[data-change-id] input[type=checkbox]')).toHaveLength(2)
+    expect($$('table.changes').map((t) => t.dataset.category)).toEqual(['new', 'changed', 'ended', 'note'])
+    const box = $('[data-change-id="2"] input[type=checkbox]') as HTMLInputElement
+    box.click()
+    await new Promise((r) => setTimeout(r, 260))
+    await settle()
+    expect(commands.preview).toHaveBeenCalledWith([2])
+    expect($('#preview')!.textContent).toContain('+500円')
+
+    $('#hr-import')!.click()
+    await settle()
+    expect($('#error')!.dataset.code).toBe('bad_input')
+    expect($('#error')!.textContent).toContain('bad-hr.csv')
+
+    $('#accept-all')!.click()
+    await settle()
+    expect($('#error')).toBeNull()
+    expect(commands.accept).toHaveBeenCalledWith(null)
+  })
+
+  test('manual withdrawal form sends the typed change', async () => {
+    const set = (css: string, v: string) => {
+      const el = $(css) as HTMLInputElement
+      el.value = v
+      el.dispatchEvent(new Event('input', { bubbles: true }))
+      el.dispatchEvent(new Event('change', { bubbles: true }))
+    }
+    set('#manual-kind', 'withdrawal')
+    await settle()
+    set('#wd-enrollment', 'E000147-1')
+    set('#wd-date', '2026-12-10')
+    set('#wd-option', 'lump_sum')
+    $('#manual-submit')!.click()
+    await settle()
+    expect(commands.addChange).toHaveBeenCalledWith({ kind: 'withdrawal', enrollment: 'E000147-1', date: '2026-12-10', option: 'lump_sum' }, false)
+    expect($('[data-screen="changes"]')!.textContent).toContain('E000147-1')
+  })
+
+  test('bill: per-office amounts with separators; confirm asks first', async () => {
+    await nav('bill')
+    expect($('[data-office="O001"] [data-field="invoice_amount"]')!.textContent?.trim()).toBe('1,022,000円')
+    expect($('[data-office="O002"] [data-field="fee_tax"]')!.textContent?.trim()).toBe('469円')
+    $('#confirm')!.click()
+    await settle()
+    expect($('#confirm-yes')).not.toBeNull()
+  })
+
+  test('deductions, outputs, report, settings render', async () => {
+    await nav('outputs')
+    expect($('#export-all')).not.toBeNull()
+    await nav('deductions')
+    expect($('#deductions-import')).not.toBeNull()
+    await nav('report')
+    expect($('#submit-report')).not.toBeNull()
+    await nav('settings')
+    expect(($('#server-token') as HTMLInputElement).type).toBe('password')
+    expect($('#audit')!.textContent).toContain('load')
+  })
+
+  test('English is one click away and remembered', async () => {
+    $('#lang')!.click()
+    await settle()
+    expect($('[data-nav="dashboard"]')!.textContent).toContain('Home')
+    expect(localStorage.getItem('infoone.lang')).toBe('en')
+  })
+
+  test('Alt+1 goes home', async () => {
+    window.dispatchEvent(new KeyboardEvent('keydown', { altKey: true, code: 'Digit1', key: '1' }))
+    await settle()
+    expect($('[data-screen="dashboard"]')).not.toBeNull()
+  })
+})

@@ -1,0 +1,77 @@
+// Answers of the Rust side for the screens' smoke test (App.test.ts).
+
+import type { BillDoc, ChangeView, MemberRow, Overview, Reconciliation } from './bindings'
+
+const totals = { premium_total: 1234567, fee: 24691, fee_tax: 2469, invoice_amount: 1261727 }
+
+export const overview: Overview = {
+  months: [
+    { group: 'G0001', month: '2026-12', state: 'adjusting', state_label: '調整中', revision: 0, package_version: 'abc', proposed: 2, accepted: 1, rejected: 0, notes: 1 },
+  ],
+  current: {
+    status: { group: 'G0001', month: '2026-12', state: 'adjusting', state_label: '調整中', revision: 0, package_version: 'abc', proposed: 2, accepted: 1, rejected: 0, notes: 1 },
+    steps: ['loaded', 'adjusting', 'confirmed', 'deducted', 'reported', 'closed'].map((code, i) => ({ code, done: i < 1, current: i === 1 })),
+    next: 'review_changes',
+    findings: [{ code: 'B1001', severity: 'error', message: '料率がありません', office: 'O001', employee_no: '000147', enrollment: null }],
+    errors: 1,
+    totals,
+    due_date: '2027-01-27',
+    offices: 2,
+    receipt_no: null,
+  },
+  server: { group: 'G0001', url: 'https://127.0.0.1:8443', ca_file: null },
+  token_saved: true,
+  outbox: [],
+  connection: { ok: false, at: '2026-12-05 09:00:00', message: '保険会社に接続できません' },
+  out_dir: '/home/clerk/InfoOne/outputs',
+  demo: true,
+}
+
+export const changes: ChangeView[] = [
+  { id: 1, kind: 'hire', status: 'proposed', source: 'hr.xlsx', employee_no: '000301', summary: '入社: 000301 佐藤 事業所O001', change: null },
+  { id: 2, kind: 'withdrawal', status: 'proposed', source: 'hr.xlsx', employee_no: '000147', summary: '脱退: 加入E000147-1 2026-12-10 選択end', change: null },
+  { id: 3, kind: 'transfer', status: 'accepted', source: 'hr.xlsx', employee_no: '000002', summary: '事業所異動: 000002 → O002', change: null },
+  { id: 4, kind: 'update', status: 'note', source: 'hr.xlsx', employee_no: '000003', summary: '確認: 生年月日が違います', code: 'H2001', change: null },
+]
+
+export function memberRow(i: number): MemberRow {
+  const no = String(i + 1).padStart(6, '0')
+  return { employee_no: no, name: `加入者${no}`, name_kana: 'カニュウシャ', office: 'O001', status: 'active', status_label: '在籍', products: ['P01'], enrollments: 1 }
+}
+
+export const bill: BillDoc = {
+  group: 'G0001',
+  month: '2026-12',
+  state: 'adjusting',
+  revision: 0,
+  due_date: '2027-01-27',
+  offices: [
+    {
+      code: 'O001', name: '本社', deduction_destination: 'D1', by_product: { P01: 1000000 },
+      lines: [{ kind: 'regular', enrollment: 'E1', employee_no: '000001', product: 'P01', month: '2026-12', amount: 1200, reason: null }],
+      premium_total: 1000000, fee: 20000, fee_tax: 2000, invoice_amount: 1022000,
+    },
+    {
+      code: 'O002', name: '支店', deduction_destination: 'D1', by_product: {},
+      lines: [{ kind: 'retro', enrollment: 'E2', employee_no: '000002', product: 'P01', month: '2026-11', amount: 800, reason: '遡及加入' }],
+      premium_total: 234567, fee: 4691, fee_tax: 469, invoice_amount: 239727,
+    },
+  ],
+  totals,
+  findings: [],
+  individual_bills: [],
+  account_transfers: [],
+  commissions: [],
+}
+
+export const recon: Reconciliation = {
+  source: 'deductions.csv',
+  mode: 'exceptions',
+  rows: [
+    { employee_no: '000001', name: 'A', office: 'O001', billed: 1200, deducted: 1200, undeducted: 0, bucket: 'matched', reason: null },
+    { employee_no: '000147', name: 'B', office: 'O001', billed: 1500, deducted: 0, undeducted: 1500, bucket: 'not_deducted', reason: '休職' },
+  ],
+  buckets: { matched: 1, not_deducted: 1 },
+  undeducted: [],
+  payable: 1000,
+}

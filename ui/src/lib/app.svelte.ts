@@ -1,0 +1,99 @@
+// The window's shared state: the overview (header and dashboard), the current screen, the
+// language, the error banner and the notice. Screens call commands through `act` (user actions:
+// banner, busy, overview refreshed after a change) or `read` (quiet loads).
+
+import { commands, type AppError, type Overview } from '../bindings'
+import { LANG_KEY, label, savedLang, translate, type Key, type Lang } from './i18n'
+import type { Screen } from './next'
+import { settle, type Answer } from './result'
+
+export const app = $state({
+  overview: null as Overview | null,
+  screen: 'dashboard' as Screen,
+  lang: savedLang(typeof localStorage === 'undefined' ? undefined : localStorage),
+  error: null as AppError | null,
+  notice: '',
+  busy: 0,
+  /** Bumped after every change of data: screens reload what they show. */
+  version: 0,
+  /** Name of a file dropped onto the window, waiting for the clerk to say what it is. */
+  dropped: null as string | null,
+})
+
+export function t(key: Key, params?: Record<string, string | number>): string {
+  return translate(app.lang, key, params)
+}
+
+/** A key built at run time (falls back to the key itself). */
+export function tk(key: string, params?: Record<string, string | number>): string {
+  return translate(app.lang, key, params)
+}
+
+/** A code's label (`kind`, `state`, `cstatus` …) in the current language. */
+export function lbl(prefix: string, code: string): string {
+  return label(app.lang, prefix, code)
+}
+
+export function setLang(lang: Lang) {
+  app.lang = lang
+  document.documentElement.lang = lang
+  try {
+    localStorage.setItem(LANG_KEY, lang)
+  } catch {
+    /* private mode: the choice lasts this session */
+  }
+}
+
+export function go(screen: Screen) {
+  app.screen = screen
+  app.error = null
+}
+
+export function showError(e: AppError) {
+  app.error = e
+  app.notice = ''
+}
+
+export async function refresh() {
+  const r = await settle(commands.overview())
+  if (r.ok) app.overview = r.data
+  else showError(r.error)
+}
+
+/** A user action: clears the banner, shows busy, reports a failure in the banner; when it
+ *  `changes` data, the overview is refreshed and the screens reload. `undefined` on failure. */
+export async function act<T>(
+  p: () => Promise<Answer<T>>,
+  opts: { changes?: boolean; notice?: (data: T) => string | null } = {},
+): Promise<{ data: T } | undefined> {
+  app.error = null
+  app.notice = ''
+  app.busy++
+  try {
+    const r = await settle(p())
+    if (!r.ok) {
+      showError(r.error)
+      if (opts.changes) await refresh()
+      return undefined
+    }
+    if (opts.changes) {
+      await refresh()
+      app.version++
+    }
+    const n = opts.notice?.(r.data)
+    if (n) app.notice = n
+    return { data: r.data }
+  } finally {
+    app.busy--
+  }
+}
+
+/** A quiet read for a screen: failure goes to the banner, nothing else. */
+export async function read<T>(p: () => Promise<Answer<T>>): Promise<T | undefined> {
+  const r = await settle(p())
+  if (r.ok) return r.data
+  showError(r.error)
+  return undefined
+}
+
+export const hasMonth = () => app.overview?.current != null
