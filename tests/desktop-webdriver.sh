@@ -58,7 +58,7 @@ for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && brea
 
 SHOTS="$TARGET/desktop-e2e"
 rm -rf "$SHOTS"
-if ! python3 tests/desktop_webdriver.py "$APP" "http://127.0.0.1:$PORT" "$SHOTS" "$CLI" "$INFOONE_HOME/infoone.db" "$ROOT/sample-data"; then
+if ! python3 "${E2E_SCRIPT:-tests/desktop_webdriver.py}" "$APP" "http://127.0.0.1:$PORT" "$SHOTS" "$CLI" "$INFOONE_HOME/infoone.db" "$ROOT/sample-data"; then
   echo "--- tauri-driver log"; cat "$WORK/driver.log"
   exit 1
 fi

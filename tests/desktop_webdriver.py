@@ -17,7 +17,6 @@ screenshot of each step goes to SHOTS_DIR; the user's actions are counted (click
 picks, typed fields) and printed.
 """
 
-import base64
 import http.client
 import json
 import os
@@ -135,11 +134,12 @@ class Window:
         return wait_for("the error banner", lambda: self.find_all("#error") and self.text("#error"))
 
     def snap(self, name):
+        """The whole X screen (ImageMagick's import): WebKitWebDriver's own screenshot waits for a
+        paint that a window under Xvfb sometimes never gets, and hangs."""
         self.shot += 1
-        png = call("GET", self.url("/screenshot"))
         path = os.path.join(SHOTS, f"{self.shot:02d}-{name}.png")
-        with open(path, "wb") as f:
-            f.write(base64.b64decode(png))
+        time.sleep(0.3)
+        subprocess.run(["import", "-window", "root", path], check=True, timeout=30)
         print(f"    screenshot {path}")
 
     def close(self):
@@ -151,7 +151,7 @@ def pick_file(title, path):
     ACTIONS["file pick"] += 1
     wid = wait_for(
         f"the dialog 「{title}」",
-        lambda: subprocess.run(["xdotool", "search", "--name", title], capture_output=True, text=True).stdout.split(),
+        lambda: subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title], capture_output=True, text=True).stdout.split(),
     )[0]
     time.sleep(0.5)
     subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True)
@@ -161,7 +161,7 @@ def pick_file(title, path):
     subprocess.run(["xdotool", "key", "Return"], check=True)
     wait_for(
         "the dialog to close",
-        lambda: not subprocess.run(["xdotool", "search", "--name", title], capture_output=True, text=True).stdout.strip(),
+        lambda: not subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title], capture_output=True, text=True).stdout.strip(),
     )
 
 
@@ -191,7 +191,7 @@ def main():
         w.nav("load")
         w.type("#month-to-load", "2026-12")
         w.click("#load-server")
-        wait_for("the loaded month", lambda: "2026-12" in w.text("#month-select"))
+        wait_for("the loaded month", lambda: "G0002" in (w.js("const s = document.querySelector('#month-select'); return s && s.selectedOptions.length ? s.selectedOptions[0].textContent : ''") or ""))
         check(w.no_error(), "the month is fetched from the insurer and loaded")
         w.snap("loaded")
 
@@ -268,6 +268,13 @@ def main():
         w.snap("submitted")
         w.nav("dashboard")
         w.snap("dashboard-reported")
+    except SystemExit:
+        try:
+            w.snap("failure")
+            print("--- the window's text at the failure:\n" + str(w.js("return document.body.innerText"))[:3000])
+        except SystemExit as e:
+            print(f"(no screenshot of the failure: {e})")
+        raise
     finally:
         w.close()
     total = sum(ACTIONS.values())

@@ -9,7 +9,7 @@ log() { printf '\n== %s\n' "$*" >&2; }
 # Debian packages the tests use as independent readers and real services.
 APT_PACKAGES=(poppler-utils qpdf python3-openpyxl python3-venv curl dbus gnome-keyring dbus-x11
     libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev build-essential pkg-config
-    xvfb xauth webkit2gtk-driver xdotool fonts-ipaexfont-gothic)
+    xvfb xauth webkit2gtk-driver xdotool imagemagick fonts-ipaexfont-gothic)
 
 # shellcheck source=../src-tauri/scripts/apt.sh
 source src-tauri/scripts/apt.sh
