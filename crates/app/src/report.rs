@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use infoone_formats::package::{UndeductedHandling, UndeductedReason};
 use infoone_formats::report as r;
-use infoone_store::{Audit, MonthState, Store};
+use infoone_store::{Audit, MonthRow, MonthState, Store, Tx};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -44,11 +44,33 @@ fn kind(k: &str) -> Option<r::ChangeKind> {
     })
 }
 
-/// Build the report of a deducted month and write it to `out` (`report write`).
-pub fn write_report(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime) -> Result<ReportSummary> {
-    let stamp = stamp(now);
-    store.transaction(|tx| {
-        let row = find_month(tx, at)?;
+/// A month's result report as bytes, with its idempotency key.
+pub(crate) struct Built {
+    pub bytes: Vec<u8>,
+    pub idempotency_key: String,
+    pub changes: usize,
+    pub deductions: usize,
+    pub totals: r::ReportTotals,
+}
+
+/// The idempotency key of a report: the month, its revision and package version, and a digest
+/// of the report's content (everything but the key itself and `generated_on`). So the same
+/// results give the same key (a retry is a replay), and changed results — deductions imported
+/// again in the same revision — give another key, never mistaken for a replay of the first.
+fn idempotency_key(row: &MonthRow, report: &r::ResultReport) -> String {
+    let mut content = report.clone();
+    content.idempotency_key = String::new();
+    content.generated_on = String::new();
+    let digest = Sha256::digest(r::write_report(&content));
+    let key_source = format!(
+        "{}|{}|{}|{}|{:x}",
+        row.group_code, row.month, row.revision, row.package_version, digest
+    );
+    format!("{:x}", Sha256::digest(key_source.as_bytes()))
+}
+
+/// Build the report of a deducted month from what the store holds now (in `tx`).
+pub(crate) fn build(tx: &Tx<'_>, row: &MonthRow, now: NaiveDateTime) -> Result<Built> {
         if row.state < MonthState::Deducted {
             return Err(AppError::wrong_state(format!(
                 "{}は{}です。結果報告は控除結果を取り込んだ後に作成します",
@@ -127,17 +149,12 @@ pub fn write_report(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDate
                 }
             }
         }
-        let key_source = format!(
-            "{}|{}|{}|{}",
-            row.group_code, row.month, row.revision, row.package_version
-        );
-        let idempotency_key = format!("{:x}", Sha256::digest(key_source.as_bytes()));
-        let report = r::ResultReport {
+        let mut report = r::ResultReport {
             format: r::REPORT_FORMAT.to_string(),
             group: row.group_code.clone(),
             month: row.month.to_string(),
             package_version: row.package_version.clone(),
-            idempotency_key: idempotency_key.clone(),
+            idempotency_key: String::new(),
             generated_on: now.date().to_string(),
             deductions: outcome
                 .members
@@ -182,7 +199,30 @@ pub fn write_report(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDate
                 .collect(),
             changes,
         };
+        let idempotency_key = idempotency_key(row, &report);
+        report.idempotency_key = idempotency_key.clone();
         let bytes = r::write_report(&report);
+        Ok(Built {
+            bytes,
+            idempotency_key,
+            changes: report.changes.len(),
+            deductions: report.deductions.len(),
+            totals: report.totals.clone(),
+        })
+}
+
+/// Build the report of a deducted month and write it to `out` (`report write`).
+pub fn write_report(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime) -> Result<ReportSummary> {
+    let stamp = stamp(now);
+    store.transaction(|tx| {
+        let row = find_month(tx, at)?;
+        let Built {
+            bytes,
+            idempotency_key,
+            changes,
+            deductions,
+            totals,
+        } = build(tx, &row, now)?;
         if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
@@ -203,9 +243,9 @@ pub fn write_report(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDate
         Ok(ReportSummary {
             file: out.display().to_string(),
             idempotency_key,
-            changes: report.changes.len(),
-            deductions: report.deductions.len(),
-            totals: report.totals.clone(),
+            changes,
+            deductions,
+            totals,
         })
     })
 }

@@ -33,6 +33,13 @@ pub fn deliveries(list: &[Delivery]) {
                     }
                 );
             }
+            Outcome::AlreadyReported { receipt, .. } => {
+                println!(
+                    "{} {} の結果報告は保険会社がすでに受け付けていました: 受付番号 {}（受付日時 {}）を記録しました。\
+                     保険会社が持つのは先に届いた報告です（冪等キー {}）。今回の内容と違う場合は保険会社にご確認ください",
+                    e.group, e.month, receipt.receipt_no, receipt.received_at, receipt.idempotency_key
+                );
+            }
             Outcome::Refused { error } => {
                 eprintln!(
                     "保険会社が {} {} の結果報告を受け付けませんでした:\n{}",
@@ -85,7 +92,7 @@ pub fn submit(
         deliveries(&s.deliveries);
     }
     match s.this_month().map(|d| &d.outcome) {
-        Some(Outcome::Sent { .. }) => Ok(()),
+        Some(Outcome::Sent { .. } | Outcome::AlreadyReported { .. }) => Ok(()),
         Some(Outcome::Refused { error }) => Err(AppError::new(
             ErrorCode::Refused,
             format!("結果報告は受け付けられませんでした（{}）", error.server_code.as_deref().unwrap_or(error.kind.code())),
