@@ -78,6 +78,9 @@ pub enum Cmd {
         #[arg(long, default_value_t = 64)]
         max_body_mib: usize,
     },
+    /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース）: 一覧・無効化
+    #[command(subcommand)]
+    ServerToken(ServerTokenCmd),
     /// 保険会社サーバーにログインする: URLとCA証明書を記録し、APIトークンをOSの資格情報ストア（キーリング）に保存する
     ///
     /// トークンは環境変数 INFOONE_TOKEN か標準入力から読む（コマンド引数には書かない）。
@@ -426,6 +429,20 @@ pub enum ExportCmd {
 }
 
 #[derive(Subcommand)]
+pub enum ServerTokenCmd {
+    /// トークンの一覧（トークンそのものは表示しない。番号・団体・有効期限・無効化日時）
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// トークンを無効にする（実行中のサーバーにも10秒以内に反映。元には戻せない）
+    Revoke {
+        /// トークン番号（list の番号、発行時の token_id）
+        id: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UnpaidCmd {
     /// 未入金一覧（期日の古い順、経過日数つき）
     List {

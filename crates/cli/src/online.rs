@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use infoone_app::submit::Outgoing;
 use infoone_app::{AppError, ErrorCode};
-use infoone_client::{Delivery, Keyring, Outcome, Token, TOKEN_ENV};
+use infoone_client::{Delivery, Keyring, Outcome, Token, GROUP_ENV, TOKEN_ENV};
 
 use crate::{json, month_ref, open};
 
@@ -135,21 +135,27 @@ pub fn outbox(list: &[Outgoing]) {
     }
 }
 
-/// The token: `INFOONE_TOKEN`, else standard input (never an argument: argv is visible to
-/// every user of the machine and lands in shell history).
-fn read_token() -> Result<Token, AppError> {
-    if let Ok(v) = std::env::var(TOKEN_ENV) {
-        if !v.trim().is_empty() {
-            return Ok(Token::new(&v)?);
-        }
+/// The token for `group`: `INFOONE_TOKEN` (with `INFOONE_GROUP` naming this group), else
+/// standard input — typed without echo on a terminal (`rpassword`), piped otherwise. Never an
+/// argument: argv is visible to every user of the machine and lands in shell history.
+fn read_token(group: &str) -> Result<Token, AppError> {
+    let env = std::env::var(TOKEN_ENV).ok();
+    let env_group = std::env::var(GROUP_ENV).ok();
+    if env.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        return match infoone_client::env_token(env.as_deref(), env_group.as_deref(), group)? {
+            Some(t) => Ok(t),
+            None => Err(AppError::bad_input(format!(
+                "環境変数 {TOKEN_ENV} は団体 {} のトークンです（{GROUP_ENV}）。団体 {group} には使えません",
+                env_group.as_deref().unwrap_or_default()
+            ))),
+        };
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("APIトークンを入力してEnterを押してください（環境変数 {TOKEN_ENV} でも渡せます）:");
-        let mut line = String::new();
-        stdin
-            .read_line(&mut line)
-            .map_err(|e| AppError::bad_input(format!("標準入力を読めません: {e}")))?;
+        let line = rpassword::prompt_password(format!(
+            "APIトークンを入力してEnterを押してください（画面には表示されません。環境変数 {TOKEN_ENV} でも渡せます）: "
+        ))
+        .map_err(|e| AppError::bad_input(format!("端末から読めません: {e}")))?;
         return Ok(Token::new(&line)?);
     }
     let mut text = String::new();
@@ -166,7 +172,7 @@ pub fn login(db: &Option<PathBuf>, group: &Option<String>, server: &str, ca: Opt
     let group = group
         .as_deref()
         .ok_or_else(|| AppError::bad_input("団体コードを --group で指定してください"))?;
-    let token = read_token()?;
+    let token = read_token(group)?;
     let cfg = infoone_client::login(&mut open(db)?, &Keyring, server, group, ca, &token)?;
     println!(
         "{} の保険会社サーバー {} を登録し、APIトークンをOSの資格情報ストアに保存しました{}",

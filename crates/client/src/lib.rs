@@ -26,7 +26,7 @@ use serde::Serialize;
 
 pub use error::{ClientError, ErrorKind, ServerSaid};
 pub use http::{Client, Options, RetryPolicy};
-pub use token::{EnvOr, Keyring, MemoryTokens, Token, TokenStore, TOKEN_ENV};
+pub use token::{env_token, EnvOr, Keyring, MemoryTokens, Token, TokenStore, GROUP_ENV, TOKEN_ENV};
 
 impl From<ClientError> for AppError {
     fn from(e: ClientError) -> AppError {
