@@ -739,6 +739,15 @@ impl Tx<'_> {
         Ok(rows)
     }
 
+    /// Move a token's expiry (RFC 3339).
+    pub fn srv_set_token_expiry(&self, id: i64, expires_at: &str) -> Result<()> {
+        self.0.execute(
+            "UPDATE srv_tokens SET expires_at = ?2 WHERE id = ?1",
+            params![id, expires_at],
+        )?;
+        Ok(())
+    }
+
     /// Revoke a token; `false` when there is no such token or it was revoked already.
     pub fn srv_revoke_token(&self, id: i64, at: &str) -> Result<bool> {
         Ok(self.0.execute(
