@@ -83,7 +83,8 @@ pub enum Cmd {
     ServerToken(ServerTokenCmd),
     /// 保険会社サーバーにログインする: URLとCA証明書を記録し、APIトークンをOSの資格情報ストア（キーリング）に保存する
     ///
-    /// トークンは環境変数 INFOONE_TOKEN か標準入力から読む（コマンド引数には書かない）。
+    /// トークンは環境変数 INFOONE_TOKEN（INFOONE_GROUP にその団体コード）か標準入力から読む
+    /// （端末では入力を表示しない。コマンド引数には書かない）。
     Login {
         /// サーバーのURL（https:// のみ）
         #[arg(long)]

@@ -49,7 +49,8 @@ pub struct Online<'a> {
 }
 
 impl Online<'_> {
-    /// The OS keyring, `INFOONE_TOKEN` taking precedence when set; default timeouts.
+    /// The OS keyring, `INFOONE_TOKEN` taking precedence for the group named by
+    /// `INFOONE_GROUP`; default timeouts.
     pub fn standard() -> Online<'static> {
         static TOKENS: EnvOr<Keyring> = EnvOr(Keyring);
         Online {

@@ -347,6 +347,11 @@ fn every_month_is_recorded_exactly_once_through_a_faulty_network() {
         n(&c.answer_lost),
         n(&c.reset),
     );
+    // The server's WAL stays bounded (checkpointed, never left to grow).
+    let wal = std::fs::metadata(insurer.dir.path().join("server.db-wal")).map_or(0, |m| m.len());
+    let db = std::fs::metadata(insurer.dir.path().join("server.db")).map_or(0, |m| m.len());
+    eprintln!("chaos: server database {} KiB, WAL {} KiB", db / 1024, wal / 1024);
+    assert!(wal < 64 * 1024 * 1024, "WAL {wal} bytes");
     assert_eq!(checked as u64, u64::from(months) * groups);
     assert!(n(&c.answer_lost) > 0 && n(&c.dropped) > 0 && n(&c.status_5xx) > 0);
 }

@@ -191,7 +191,7 @@ fn two_senders_on_one_database_send_a_report_once() {
     let b = send(Duration::from_millis(400));
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
     eprintln!("sender A: {} deliveries, sender B: {}", a.len(), b.len());
-    assert_eq!(a.len() + b.len(), 1, "A {a:?}\nB {b:?}");
+    assert_eq!(a.len() + b.len(), 1, "both senders sent it (A {}, B {})", a.len(), b.len());
     assert!(matches!(a[0].outcome, Outcome::Sent { replayed: false, .. }));
     assert_eq!(proxy.requests() - before, 1, "the report went out once");
     assert_eq!(clerk.state(DEC), "reported");

@@ -12,6 +12,7 @@ use infoone_domain::month::YearMonth;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 pub mod ledger_db;
+pub mod ledger_tokens;
 pub mod outbox;
 pub mod unpaid;
 
