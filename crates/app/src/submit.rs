@@ -236,7 +236,13 @@ pub(crate) fn refresh_queued(tx: &Tx<'_>, row: &MonthRow, now: NaiveDateTime) ->
         group_code: Some(&row.group_code),
         month: Some(row.month),
         action: "report.replace",
-        before: Some(&waiting.iter().map(|e| e.idempotency_key.as_str()).collect::<Vec<_>>().join(",")),
+        before: Some(
+            &waiting
+                .iter()
+                .map(|e| e.idempotency_key.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
         after: Some(&built.idempotency_key),
         detail: Some("控除結果が変わったため、送信待ちの結果報告を作り直しました"),
         ..Audit::default()

@@ -656,7 +656,8 @@ fn server_token(db: &Option<PathBuf>, cmd: args::ServerTokenCmd) -> Result<(), A
         AppError::bad_input("infoone server-token には --db PATH（サーバーのデータベース）が必要です")
     })?;
     let internal = |e: String| AppError::new(ErrorCode::Internal, e);
-    let state = infoone_server::AppState::open(&db, infoone_server::Limits::default()).map_err(|e| internal(e.to_string()))?;
+    let state =
+        infoone_server::AppState::open(&db, infoone_server::Limits::default()).map_err(|e| internal(e.to_string()))?;
     match cmd {
         args::ServerTokenCmd::List { json: as_json } => {
             let rows = state
@@ -681,7 +682,10 @@ fn server_token(db: &Option<PathBuf>, cmd: args::ServerTokenCmd) -> Result<(), A
                         t.group_code.as_deref().unwrap_or("-"),
                         t.created_at,
                         t.expires_at.as_deref().unwrap_or("なし"),
-                        t.revoked_at.as_deref().map(|r| format!("無効化 {r}")).unwrap_or_default()
+                        t.revoked_at
+                            .as_deref()
+                            .map(|r| format!("無効化 {r}"))
+                            .unwrap_or_default()
                     );
                 }
             }

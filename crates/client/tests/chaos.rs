@@ -211,7 +211,14 @@ fn options() -> Options {
 }
 
 /// One group's clerk working `months` month-ends in a row; returns how many tries it took.
-fn work_group(dir: &std::path::Path, url: &str, ca: &std::path::Path, group: &str, token: &Token, months: u32) -> usize {
+fn work_group(
+    dir: &std::path::Path,
+    url: &str,
+    ca: &std::path::Path,
+    group: &str,
+    token: &Token,
+    months: u32,
+) -> usize {
     let mut store = Store::open(&dir.join(format!("{group}.db"))).unwrap();
     let tokens = MemoryTokens::default();
     infoone_client::login(&mut store, &tokens, url, group, Some(ca), token).unwrap();
@@ -312,7 +319,11 @@ fn every_month_is_recorded_exactly_once_through_a_faulty_network() {
                 .unwrap_or_else(|| panic!("{code} {m}: not recorded by the server"));
             let row = clerk.read(|tx| tx.month(code, month)).unwrap().unwrap();
             assert_eq!(row.state.code(), "reported", "{code} {m}");
-            assert_eq!(row.receipt.as_deref(), Some(report.receipt_no.as_str()), "{code} {m}: receipt");
+            assert_eq!(
+                row.receipt.as_deref(),
+                Some(report.receipt_no.as_str()),
+                "{code} {m}: receipt"
+            );
             let outbox = submit::outbox(&mut clerk).unwrap();
             let sent: Vec<_> = outbox.iter().filter(|e| e.month == m && e.status == "sent").collect();
             assert_eq!(sent.len(), 1, "{code} {m}: {outbox:?}");
@@ -322,11 +333,19 @@ fn every_month_is_recorded_exactly_once_through_a_faulty_network() {
         }
         // Nothing beyond the months worked.
         let beyond = month.to_string();
-        assert!(server.read(|tx| tx.srv_report_for_month(code, &beyond)).unwrap().is_none());
+        assert!(server
+            .read(|tx| tx.srv_report_for_month(code, &beyond))
+            .unwrap()
+            .is_none());
     }
     let reports: usize = codes
         .iter()
-        .map(|c| server.read(|tx| tx.srv_last_reported_month(c)).unwrap().map_or(0, |_| 1))
+        .map(|c| {
+            server
+                .read(|tx| tx.srv_last_reported_month(c))
+                .unwrap()
+                .map_or(0, |_| 1)
+        })
         .sum();
     assert_eq!(reports, codes.len());
     let c = &chaos.counts;

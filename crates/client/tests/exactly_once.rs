@@ -73,7 +73,10 @@ fn a_queued_report_goes_out_with_the_months_latest_results() {
     assert_eq!(deducted(&d.entry.body, "000102"), 0);
     assert_ne!(d.entry.idempotency_key, old_key);
     let (receipt_no, key) = insurer_holds(&insurer);
-    assert_eq!((receipt_no.as_str(), key.as_str()), (receipt.receipt_no.as_str(), d.entry.idempotency_key.as_str()));
+    assert_eq!(
+        (receipt_no.as_str(), key.as_str()),
+        (receipt.receipt_no.as_str(), d.entry.idempotency_key.as_str())
+    );
     let outbox = submit::outbox(&mut clerk.store).unwrap();
     let statuses: Vec<&str> = outbox.iter().map(|e| e.status).collect();
     assert_eq!(statuses, ["superseded", "sent"]);
@@ -112,7 +115,11 @@ fn a_receipt_whose_answer_was_lost_is_recorded_after_a_reopen_and_a_second_versi
     proxy.arm(body_len);
     clerk.options.retry.attempts = 1;
     let s = clerk.submit().unwrap();
-    assert!(matches!(s.this_month().unwrap().outcome, Outcome::Queued { .. }), "{:?}", s.this_month());
+    assert!(
+        matches!(s.this_month().unwrap().outcome, Outcome::Queued { .. }),
+        "{:?}",
+        s.this_month()
+    );
     assert_eq!(proxy.dropped().0, 1);
     let first_key = s.queued.entry.idempotency_key.clone();
     let (receipt_no, key) = insurer_holds(&insurer);
@@ -191,7 +198,13 @@ fn two_senders_on_one_database_send_a_report_once() {
     let b = send(Duration::from_millis(400));
     let (a, b) = (a.join().unwrap(), b.join().unwrap());
     eprintln!("sender A: {} deliveries, sender B: {}", a.len(), b.len());
-    assert_eq!(a.len() + b.len(), 1, "both senders sent it (A {}, B {})", a.len(), b.len());
+    assert_eq!(
+        a.len() + b.len(),
+        1,
+        "both senders sent it (A {}, B {})",
+        a.len(),
+        b.len()
+    );
     assert!(matches!(a[0].outcome, Outcome::Sent { replayed: false, .. }));
     assert_eq!(proxy.requests() - before, 1, "the report went out once");
     assert_eq!(clerk.state(DEC), "reported");

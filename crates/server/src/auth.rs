@@ -185,9 +185,7 @@ fn too_many(code: &'static str, message: String, retry_after: u64) -> ApiError {
 
 /// Whether `expires_at` (RFC 3339) is past.
 fn expired(expires_at: Option<&str>) -> bool {
-    expires_at.is_some_and(|e| {
-        chrono::DateTime::parse_from_rfc3339(e).map_or(true, |t| t <= chrono::Utc::now())
-    })
+    expires_at.is_some_and(|e| chrono::DateTime::parse_from_rfc3339(e).map_or(true, |t| t <= chrono::Utc::now()))
 }
 
 /// `at` plus `days`, in the form of [`crate::routes::stamp`].

@@ -81,7 +81,12 @@ fn check_group(caller: &Caller, group: &str) -> Result<(), ApiError> {
 /// within the body timeout. Called only once the caller is known to be allowed.
 pub(crate) async fn read_body(st: &AppState, body: Body, headers: &HeaderMap) -> Result<Vec<u8>, ApiError> {
     let limits = st.limits();
-    match tokio::time::timeout(limits.body_timeout, read_body_within(body, headers, limits.max_body_bytes)).await {
+    match tokio::time::timeout(
+        limits.body_timeout,
+        read_body_within(body, headers, limits.max_body_bytes),
+    )
+    .await
+    {
         Ok(r) => r,
         Err(_) => Err(ApiError::new(
             StatusCode::REQUEST_TIMEOUT,

@@ -134,11 +134,7 @@ pub fn revoke_in(db: &crate::db::Db, id: i64, actor: &str) -> Result<Option<Toke
 
 /// `POST /v1/admin/tokens/{token_id}/revoke`: the token stops working at once (this server
 /// forgets what it had read about tokens). Revoking a revoked token changes nothing.
-pub async fn revoke(
-    State(st): State<AppState>,
-    caller: Caller,
-    Params(id): Params<i64>,
-) -> Result<Response, ApiError> {
+pub async fn revoke(State(st): State<AppState>, caller: Caller, Params(id): Params<i64>) -> Result<Response, ApiError> {
     require_staff(&caller)?;
     let s = st.clone();
     st.blocking(move || {

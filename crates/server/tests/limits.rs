@@ -24,7 +24,11 @@ fn routes() -> Vec<(Method, String, Vec<u8>)> {
         (Method::POST, format!("{g}/reports"), b"{}".to_vec()),
         (Method::GET, format!("{g}/payments"), vec![]),
         (Method::POST, "/v1/admin/packages".into(), b"{}".to_vec()),
-        (Method::POST, "/v1/admin/groups/G0001/roster".into(), b"not a workbook".to_vec()),
+        (
+            Method::POST,
+            "/v1/admin/groups/G0001/roster".into(),
+            b"not a workbook".to_vec(),
+        ),
         (Method::POST, "/v1/admin/groups/G0001/tokens".into(), vec![]),
         (Method::POST, "/v1/admin/groups/G0001/payments".into(), b"{}".to_vec()),
         (Method::GET, "/v1/admin/tokens".into(), vec![]),
@@ -37,7 +41,9 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
     let s = Server::new();
     s.load(&worked_example()).await;
     let mut other = worked_example();
-    let text = String::from_utf8(other.clone()).unwrap().replacen("\"G0001\"", "\"G0002\"", 1);
+    let text = String::from_utf8(other.clone())
+        .unwrap()
+        .replacen("\"G0001\"", "\"G0002\"", 1);
     other = text.into_bytes();
     assert_eq!(s.load(&other).await.status, StatusCode::OK);
     let own = s.token("G0001").await;
@@ -47,14 +53,44 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
         [(200, ""), (200, ""), (200, ""), (200, "")],
         [(200, ""), (200, ""), (200, ""), (200, "")],
         [(401, "unauthorized"), (404, "not_found"), (200, ""), (200, "")],
-        [(401, "unauthorized"), (404, "not_found"), (400, "idempotency_key_required"), (400, "idempotency_key_required")],
-        [(401, "unauthorized"), (404, "not_found"), (404, "not_reported"), (404, "not_reported")],
-        [(401, "unauthorized"), (403, "forbidden"), (403, "forbidden"), (422, "invalid_package")],
-        [(401, "unauthorized"), (403, "forbidden"), (403, "forbidden"), (422, "invalid_roster")],
+        [
+            (401, "unauthorized"),
+            (404, "not_found"),
+            (400, "idempotency_key_required"),
+            (400, "idempotency_key_required"),
+        ],
+        [
+            (401, "unauthorized"),
+            (404, "not_found"),
+            (404, "not_reported"),
+            (404, "not_reported"),
+        ],
+        [
+            (401, "unauthorized"),
+            (403, "forbidden"),
+            (403, "forbidden"),
+            (422, "invalid_package"),
+        ],
+        [
+            (401, "unauthorized"),
+            (403, "forbidden"),
+            (403, "forbidden"),
+            (422, "invalid_roster"),
+        ],
         [(401, "unauthorized"), (403, "forbidden"), (403, "forbidden"), (201, "")],
-        [(401, "unauthorized"), (403, "forbidden"), (403, "forbidden"), (422, "invalid_payment")],
+        [
+            (401, "unauthorized"),
+            (403, "forbidden"),
+            (403, "forbidden"),
+            (422, "invalid_payment"),
+        ],
         [(401, "unauthorized"), (403, "forbidden"), (403, "forbidden"), (200, "")],
-        [(401, "unauthorized"), (403, "forbidden"), (403, "forbidden"), (404, "not_found")],
+        [
+            (401, "unauthorized"),
+            (403, "forbidden"),
+            (403, "forbidden"),
+            (404, "not_found"),
+        ],
     ];
     let routes = routes();
     assert_eq!(routes.len(), expected.len());
@@ -95,7 +131,13 @@ async fn a_revoked_or_expired_token_is_refused_and_the_others_go_on() {
     s.load(&worked_example()).await;
     let pkg = format!("/v1/groups/G0001/months/{DEC}/package");
     let a = s
-        .call(Method::POST, "/v1/admin/groups/G0001/tokens", Some(STAFF), &[], Vec::new())
+        .call(
+            Method::POST,
+            "/v1/admin/groups/G0001/tokens",
+            Some(STAFF),
+            &[],
+            Vec::new(),
+        )
         .await;
     assert_eq!(a.status, StatusCode::CREATED);
     let first = a.json();
@@ -103,12 +145,21 @@ async fn a_revoked_or_expired_token_is_refused_and_the_others_go_on() {
     let expires = chrono::DateTime::parse_from_rfc3339(first["expires_at"].as_str().unwrap()).unwrap();
     let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_days();
     assert!((364..=365).contains(&days), "{days}");
-    let (token, id) = (first["token"].as_str().unwrap().to_string(), first["token_id"].as_i64().unwrap());
+    let (token, id) = (
+        first["token"].as_str().unwrap().to_string(),
+        first["token_id"].as_i64().unwrap(),
+    );
     let other = s.token("G0001").await;
     assert_eq!(s.get(&pkg, Some(&token)).await.status, StatusCode::OK);
     // Revoked: refused at once (the server forgets what it had read), the other token still works.
     let r = s
-        .call(Method::POST, &format!("/v1/admin/tokens/{id}/revoke"), Some(STAFF), &[], Vec::new())
+        .call(
+            Method::POST,
+            &format!("/v1/admin/tokens/{id}/revoke"),
+            Some(STAFF),
+            &[],
+            Vec::new(),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.json()["revoked_at"].is_string());
@@ -116,8 +167,12 @@ async fn a_revoked_or_expired_token_is_refused_and_the_others_go_on() {
     assert_eq!(s.get(&pkg, Some(&other)).await.status, StatusCode::OK);
     let list = s.get("/v1/admin/tokens", Some(STAFF)).await.json();
     let listed = list["tokens"].as_array().unwrap();
-    assert!(listed.iter().all(|t| t.get("token").is_none() && t.get("token_hash").is_none()));
-    assert!(listed.iter().any(|t| t["token_id"] == id && t["revoked_at"].is_string()));
+    assert!(listed
+        .iter()
+        .all(|t| t.get("token").is_none() && t.get("token_hash").is_none()));
+    assert!(listed
+        .iter()
+        .any(|t| t["token_id"] == id && t["revoked_at"].is_string()));
     // Expiry: a token issued for 1 day works; the database says it expired → refused.
     let short = s
         .call(
@@ -140,14 +195,19 @@ async fn a_revoked_or_expired_token_is_refused_and_the_others_go_on() {
             br#"{"expires_in_days": 0}"#.to_vec(),
         )
         .await;
-    assert_eq!((bad.status, bad.code()), (StatusCode::UNPROCESSABLE_ENTITY, "invalid_token_request".into()));
+    assert_eq!(
+        (bad.status, bad.code()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_token_request".into())
+    );
     // Past its time (moved back in the database, as the clock would): refused after the
     // server's token cache (10 s) — a fresh server state reads the database at once.
     let sid = short["token_id"].as_i64().unwrap();
     let mut db = infoone_store::Store::open(&s.dir.path().join("server.db")).unwrap();
     db.write(|tx| tx.srv_set_token_expiry(sid, "2020-01-01T00:00:00+09:00"))
         .unwrap();
-    let fresh = infoone_server::app(infoone_server::AppState::open(&s.dir.path().join("server.db"), Limits::default()).unwrap());
+    let fresh = infoone_server::app(
+        infoone_server::AppState::open(&s.dir.path().join("server.db"), Limits::default()).unwrap(),
+    );
     let a = call(&fresh, &pkg, &short_token).await;
     assert_eq!(a, StatusCode::UNAUTHORIZED);
     assert_eq!(call(&fresh, &pkg, &other).await, StatusCode::OK);
@@ -177,7 +237,10 @@ async fn each_valid_token_is_rate_limited_on_its_own() {
         assert_eq!(s.get(&pkg, Some(&a)).await.status, StatusCode::OK);
     }
     let r = s.get(&pkg, Some(&a)).await;
-    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into()));
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited".into())
+    );
     assert!(r.headers.contains_key("retry-after"));
     assert_eq!(s.get(&pkg, Some(&b)).await.status, StatusCode::OK);
 }
@@ -269,7 +332,10 @@ async fn a_big_post_without_a_token_is_refused_before_its_body_is_read() {
     let mut answer = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(30), rd.read_to_end(&mut answer)).await;
     let answered_in = t.elapsed();
-    let sent = tokio::time::timeout(Duration::from_secs(30), writer).await.unwrap().unwrap();
+    let sent = tokio::time::timeout(Duration::from_secs(30), writer)
+        .await
+        .unwrap()
+        .unwrap();
     let after = peak_rss_kib();
     let text = String::from_utf8_lossy(&answer);
     eprintln!(
@@ -283,7 +349,11 @@ async fn a_big_post_without_a_token_is_refused_before_its_body_is_read() {
     assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
     // The body was not read: the server's memory did not grow by anything like 60 MiB, and
     // the client could not push it all.
-    assert!(after.saturating_sub(before) < 16 * 1024, "peak RSS grew {} KiB", after - before);
+    assert!(
+        after.saturating_sub(before) < 16 * 1024,
+        "peak RSS grew {} KiB",
+        after - before
+    );
     assert!(sent < total, "the whole body was accepted ({sent} bytes)");
     server.running.stop().await;
 }
@@ -309,6 +379,9 @@ async fn a_body_that_does_not_arrive_in_time_is_408() {
     eprintln!("a stalled body: answered in {took:?}");
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("body_timeout"), "{text}");
-    assert!(took >= Duration::from_millis(700) && took < Duration::from_secs(5), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(700) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
     server.running.stop().await;
 }

@@ -54,9 +54,9 @@ impl Tx<'_> {
 
     /// A token by its hash, revoked and expired ones included (the caller decides).
     pub fn srv_token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
-        let mut st = self.0.prepare_cached(&format!(
-            "SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE token_hash = ?1"
-        ))?;
+        let mut st = self
+            .0
+            .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE token_hash = ?1"))?;
         Ok(st.query_row([token_hash], token_row).optional()?)
     }
 
