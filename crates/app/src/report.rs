@@ -78,8 +78,8 @@ pub(crate) fn build(tx: &Tx<'_>, row: &MonthRow, now: NaiveDateTime) -> Result<B
             row.state.label()
         )));
     }
-    let bill = frozen(tx, &row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
-    let outcome = outcome_doc(tx, &row)?.ok_or_else(|| AppError::wrong_state("控除結果がありません"))?;
+    let bill = frozen(tx, row)?.ok_or_else(|| AppError::wrong_state("確定済みの請求がありません"))?;
+    let outcome = outcome_doc(tx, row)?.ok_or_else(|| AppError::wrong_state("控除結果がありません"))?;
     let changes: Vec<r::ReportChange> = tx
         .accepted_changes(row.id)?
         .iter()

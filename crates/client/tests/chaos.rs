@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{fast, worked_example, Insurer};
+use common::{worked_example, Insurer};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Request, Response};
@@ -163,7 +163,7 @@ async fn forward(st: Arc<Chaos>, req: Request<hyper::body::Incoming>) -> Answer 
     // a 502 comes instead.
     if (26..36).contains(&roll) {
         c.answer_lost.fetch_add(1, Ordering::Relaxed);
-        return if roll % 2 == 0 {
+        return if roll.is_multiple_of(2) {
             Err(std::io::Error::other("chaos: answer lost"))
         } else {
             Ok(status(502))
@@ -206,7 +206,6 @@ fn options() -> Options {
             max: Duration::from_millis(200),
             jitter: true,
         },
-        ..fast()
     }
 }
 
