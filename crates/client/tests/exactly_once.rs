@@ -120,6 +120,11 @@ fn a_receipt_whose_answer_was_lost_is_recorded_after_a_reopen_and_a_second_versi
         "{:?}",
         s.this_month()
     );
+    // (The proxy counts the cut just after closing the client's side.)
+    let t = std::time::Instant::now();
+    while proxy.dropped().0 == 0 && t.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     assert_eq!(proxy.dropped().0, 1);
     let first_key = s.queued.entry.idempotency_key.clone();
     let (receipt_no, key) = insurer_holds(&insurer);
