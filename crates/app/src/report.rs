@@ -213,39 +213,49 @@ pub(crate) fn build(tx: &Tx<'_>, row: &MonthRow, now: NaiveDateTime) -> Result<B
 
 /// Build the report of a deducted month and write it to `out` (`report write`).
 pub fn write_report(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime) -> Result<ReportSummary> {
-    let stamp = stamp(now);
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
-        let Built {
-            bytes,
-            idempotency_key,
-            changes,
-            deductions,
-            totals,
-        } = build(tx, &row, now)?;
-        if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
-        }
-        std::fs::write(out, &bytes)
-            .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
-        let text = String::from_utf8_lossy(&bytes);
-        tx.set_report(row.id, &text)?;
-        tx.audit(&Audit {
-            at: &stamp,
-            group_code: Some(&row.group_code),
-            month: Some(row.month),
-            action: "report.write",
-            after: Some(&idempotency_key),
-            source: Some(&out.display().to_string()),
-            ..Audit::default()
-        })?;
-        Ok(ReportSummary {
-            file: out.display().to_string(),
-            idempotency_key,
-            changes,
-            deductions,
-            totals,
-        })
+        let built = build(tx, &row, now)?;
+        write_built(tx, &row, built, out, now)
+    })
+}
+
+/// Write a built report to `out` and keep it as the month's report (audit `report.write`).
+pub(crate) fn write_built(
+    tx: &Tx<'_>,
+    row: &MonthRow,
+    built: Built,
+    out: &Path,
+    now: NaiveDateTime,
+) -> Result<ReportSummary> {
+    let Built {
+        bytes,
+        idempotency_key,
+        changes,
+        deductions,
+        totals,
+    } = built;
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::write(out, &bytes).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
+    let text = String::from_utf8_lossy(&bytes);
+    tx.set_report(row.id, &text)?;
+    tx.audit(&Audit {
+        at: &stamp(now),
+        group_code: Some(&row.group_code),
+        month: Some(row.month),
+        action: "report.write",
+        after: Some(&idempotency_key),
+        source: Some(&out.display().to_string()),
+        ..Audit::default()
+    })?;
+    Ok(ReportSummary {
+        file: out.display().to_string(),
+        idempotency_key,
+        changes,
+        deductions,
+        totals,
     })
 }

@@ -105,7 +105,7 @@ impl From<ServerRow> for ServerConfig {
 /// waiting, under a new key. A month already reported is refused with its receipt number.
 pub fn queue_report(store: &mut Store, at: &MonthRef, report_file: &Path, now: NaiveDateTime) -> Result<Queued> {
     let at_stamp = stamp(now);
-    let group = store.read(|tx| {
+    store.transaction(|tx| {
         let row = find_month(tx, at)?;
         if row.state >= MonthState::Reported {
             return Err(AppError::wrong_state(format!(
@@ -115,19 +115,11 @@ pub fn queue_report(store: &mut Store, at: &MonthRef, report_file: &Path, now: N
                 row.receipt.as_deref().unwrap_or("不明")
             )));
         }
-        Ok(row.group_code)
-    })?;
-    let at = MonthRef {
-        group: Some(group),
-        month: at.month,
-    };
-    let summary = crate::write_report(store, &at, report_file, now)?;
-    store.transaction(|tx| {
-        let row = find_month(tx, &at)?;
+        let built = crate::report::build(tx, &row, now)?;
         let month = row.month.to_string();
-        if let Some(e) = tx.outgoing_by_key(&summary.idempotency_key)? {
+        if let Some(e) = tx.outgoing_by_key(&built.idempotency_key)? {
             if matches!(e.status, OutboxStatus::Queued | OutboxStatus::Failed) && row.state == MonthState::Deducted {
-                // The same results: sent as they were queued (same body, same key).
+                // The same results: sent as they were queued (same body, same key); no file.
                 if e.status == OutboxStatus::Failed {
                     for other in tx.outbox_of_month(&row.group_code, &month)? {
                         if other.status == OutboxStatus::Queued && other.id != e.id {
@@ -155,10 +147,9 @@ pub fn queue_report(store: &mut Store, at: &MonthRef, report_file: &Path, now: N
                 });
             }
         }
-        let body = tx
-            .report(row.id)?
-            .ok_or_else(|| AppError::new(ErrorCode::Internal, "結果報告が保存されていません"))?;
-        let id = enqueue(tx, &row, body.as_bytes(), &summary.idempotency_key, &at_stamp)?;
+        let body = built.bytes.clone();
+        let summary = crate::report::write_built(tx, &row, built, report_file, now)?;
+        let id = enqueue(tx, &row, &body, &summary.idempotency_key, &at_stamp)?;
         tx.audit(&Audit {
             at: &at_stamp,
             group_code: Some(&row.group_code),
