@@ -77,6 +77,12 @@ pub enum Cmd {
         /// 送信データ（結果報告・請求パッケージ）の上限、MiB
         #[arg(long, default_value_t = 64)]
         max_body_mib: usize,
+        /// 1つの有効なトークンから受け付ける1分あたりの要求数（0: 制限なし）
+        #[arg(long, default_value_t = 600)]
+        token_rate: u32,
+        /// 送信データを受け取り終えるまでの制限時間、秒
+        #[arg(long, default_value_t = 120)]
+        body_timeout_secs: u64,
     },
     /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース）: 一覧・無効化
     #[command(subcommand)]

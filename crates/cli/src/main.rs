@@ -468,6 +468,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             tls_key,
             dev_tls,
             max_body_mib,
+            token_rate,
+            body_timeout_secs,
         } => {
             let db = db.clone().ok_or_else(|| {
                 AppError::bad_input("infoone server には --db PATH（サーバーのデータベース）が必要です")
@@ -483,6 +485,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             };
             let mut config = infoone_server::Config::new(db, listen, tls);
             config.limits.max_body_bytes = max_body_mib.saturating_mul(1024 * 1024);
+            config.limits.token_requests_per_minute = token_rate;
+            config.limits.body_timeout = std::time::Duration::from_secs(body_timeout_secs.max(1));
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
         Cmd::ServerToken(cmd) => server_token(db, cmd)?,
