@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use infoone_store::ledger_db::TokenRow;
 use infoone_store::Audit;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{self, Caller};
@@ -17,12 +16,6 @@ use crate::AppState;
 
 /// The longest a token may be issued for (10 years).
 pub const MAX_TOKEN_DAYS: u32 = 3650;
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct NewToken {
-    expires_in_days: Option<u32>,
-}
 
 fn token_json(t: &TokenRow) -> Value {
     json!({
@@ -34,6 +27,39 @@ fn token_json(t: &TokenRow) -> Value {
         "expires_at": t.expires_at,
         "revoked_at": t.revoked_at,
     })
+}
+
+/// The body of a token request: empty, or `{"expires_in_days": N}` with N a whole number from 1
+/// to [`MAX_TOKEN_DAYS`] (`30.0` is 30, as JSON Schema's `integer`); anything else is 422.
+fn requested_days(bytes: &[u8]) -> Result<Option<u32>, ApiError> {
+    let refused = |why: String| ApiError::unprocessable("invalid_token_request", why);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(None);
+    }
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| refused(format!("要求を読めません: {e}")))?;
+    let Value::Object(members) = value else {
+        return Err(refused("要求は {\"expires_in_days\": 日数} の形にしてください".into()));
+    };
+    if let Some(other) = members.keys().find(|k| *k != "expires_in_days") {
+        return Err(refused(format!("「{other}」は指定できません（expires_in_days のみ）")));
+    }
+    let Some(days) = members.get("expires_in_days") else {
+        return Ok(None);
+    };
+    days.as_u64()
+        .or_else(|| {
+            days.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 1e9)
+                .map(|f| f as u64)
+        })
+        .and_then(|d| u32::try_from(d).ok())
+        .filter(|d| (1..=MAX_TOKEN_DAYS).contains(d))
+        .map(Some)
+        .ok_or_else(|| {
+            refused(format!(
+                "expires_in_days は 1〜{MAX_TOKEN_DAYS} の整数で指定してください"
+            ))
+        })
 }
 
 /// `POST /v1/admin/groups/{group}/tokens`: a new token for the group's clerks, shown once. The
@@ -50,19 +76,7 @@ pub async fn create_group_token(
     let Params(group) = params?;
     require_staff(&caller)?;
     let bytes = read_body(&st, body, &headers).await?;
-    let asked: NewToken = if bytes.iter().all(u8::is_ascii_whitespace) {
-        NewToken::default()
-    } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::unprocessable("invalid_token_request", format!("要求を読めません: {e}")))?
-    };
-    let days = asked.expires_in_days.unwrap_or(st.limits().group_token_days);
-    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
-        return Err(ApiError::unprocessable(
-            "invalid_token_request",
-            format!("expires_in_days は 1〜{MAX_TOKEN_DAYS} で指定してください"),
-        ));
-    }
+    let days = requested_days(&bytes)?.unwrap_or(st.limits().group_token_days);
     let s = st.clone();
     st.blocking(move || {
         let token = auth::new_token("iog_")?;

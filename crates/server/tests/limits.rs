@@ -1,5 +1,5 @@
 //! The API's limits (issue 9): every route × every kind of caller; tokens that expire and are
-//! revoked; a per-token rate limit; and, over a real socket with real TLS, a 60 MiB POST without
+//! revoked; a per-token rate limit; the ledger's durability settings; and, over a real socket with real TLS, a 60 MiB POST without
 //! a token refused before its body is read (peak RSS measured) and a body that never arrives.
 
 mod common;
@@ -199,6 +199,35 @@ async fn a_revoked_or_expired_token_is_refused_and_the_others_go_on() {
         (bad.status, bad.code()),
         (StatusCode::UNPROCESSABLE_ENTITY, "invalid_token_request".into())
     );
+    // (schemathesis found `null` taken as "the default")
+    for body in [
+        r#"{"expires_in_days": null}"#,
+        r#"{"expires_in_days": "30"}"#,
+        r#"{"days": 3}"#,
+        "[]",
+        "{",
+    ] {
+        let a = s
+            .call(
+                Method::POST,
+                "/v1/admin/groups/G0001/tokens",
+                Some(STAFF),
+                &[],
+                body.into(),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let a = s
+        .call(
+            Method::POST,
+            "/v1/admin/groups/G0001/tokens",
+            Some(STAFF),
+            &[],
+            br#"{"expires_in_days": 30.0}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
     // Past its time (moved back in the database, as the clock would): refused after the
     // server's token cache (10 s) — a fresh server state reads the database at once.
     let sid = short["token_id"].as_i64().unwrap();
@@ -221,6 +250,13 @@ async fn call(app: &axum::Router, uri: &str, token: &str) -> StatusCode {
         .body(axum::body::Body::empty())
         .unwrap();
     app.clone().oneshot(req).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn the_ledger_commits_with_synchronous_full_and_a_bounded_wal() {
+    let s = Server::new();
+    // synchronous 2 = FULL; the WAL is checkpointed at 1,000 pages (it was 0: never).
+    assert_eq!(s.state.db().durability().unwrap(), (2, 1000));
 }
 
 #[tokio::test]
