@@ -1166,6 +1166,11 @@ pub fn import_deductions_rows(
         let text = serde_json::to_string(&stored).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         let before = tx.deductions(row.id)?;
         tx.set_deductions(row.id, &text)?;
+        // A report of the month waiting in the outbox carries these results, not the old ones.
+        if row.state == MonthState::Deducted {
+            let row = find_month(tx, at)?;
+            submit::refresh_queued(tx, &row, now)?;
+        }
         tx.audit(&Audit {
             at: &stamp,
             group_code: Some(&row.group_code),

@@ -14,7 +14,7 @@ use chrono::NaiveDateTime;
 use infoone_domain::month::YearMonth;
 use infoone_formats::package;
 use infoone_store::outbox::{NewOutgoing, OutboxRow, OutboxStatus, ServerRow};
-use infoone_store::{Audit, MonthState, Store};
+use infoone_store::{Audit, MonthRow, MonthState, Store, Tx};
 use serde::{Deserialize, Serialize};
 
 use crate::{find_month, stamp, AppError, ErrorCode, LoadSummary, MonthRef, Result};
@@ -101,12 +101,14 @@ impl From<ServerRow> for ServerConfig {
 
 /// Put the month's result report in the outbox (`report submit`, first half).
 ///
-/// The report is written (as `report write` does, to `report_file`) and queued once per
-/// revision: a month whose report is already queued (or was refused) keeps that exact body and
-/// key; a month already reported is refused with its receipt number.
+/// The report is built from the month's results as they are now and written (as `report write`
+/// does, to `report_file`). Its idempotency key covers its content (`report::build`), so:
+/// the same results already queued (or refused) keep that exact body and key — a retry is a
+/// replay; results that changed since (deductions imported again) replace a report still
+/// waiting, under a new key. A month already reported is refused with its receipt number.
 pub fn queue_report(store: &mut Store, at: &MonthRef, report_file: &Path, now: NaiveDateTime) -> Result<Queued> {
     let at_stamp = stamp(now);
-    let existing = store.transaction(|tx| {
+    store.transaction(|tx| {
         let row = find_month(tx, at)?;
         if row.state >= MonthState::Reported {
             return Err(AppError::wrong_state(format!(
@@ -116,16 +118,17 @@ pub fn queue_report(store: &mut Store, at: &MonthRef, report_file: &Path, now: N
                 row.receipt.as_deref().unwrap_or("不明")
             )));
         }
+        let built = crate::report::build(tx, &row, now)?;
         let month = row.month.to_string();
-        let entries = tx.outbox_of_month(&row.group_code, &month)?;
-        let same = entries.into_iter().rev().find(|e| {
-            e.revision == row.revision
-                && e.package_version == row.package_version
-                && matches!(e.status, OutboxStatus::Queued | OutboxStatus::Failed)
-        });
-        match same {
-            Some(e) if row.state == MonthState::Deducted => {
+        if let Some(e) = tx.outgoing_by_key(&built.idempotency_key)? {
+            if matches!(e.status, OutboxStatus::Queued | OutboxStatus::Failed) && row.state == MonthState::Deducted {
+                // The same results: sent as they were queued (same body, same key); no file.
                 if e.status == OutboxStatus::Failed {
+                    for other in tx.outbox_of_month(&row.group_code, &month)? {
+                        if other.status == OutboxStatus::Queued && other.id != e.id {
+                            tx.outgoing_superseded(other.id, &at_stamp)?;
+                        }
+                    }
                     tx.outgoing_requeued(e.id, &at_stamp)?;
                     tx.audit(&Audit {
                         at: &at_stamp,
@@ -137,55 +140,19 @@ pub fn queue_report(store: &mut Store, at: &MonthRef, report_file: &Path, now: N
                         ..Audit::default()
                     })?;
                 }
-                Ok(tx.outgoing(e.id)?.map(Outgoing::from))
-            }
-            _ => Ok(None),
-        }
-    })?;
-    if let Some(entry) = existing {
-        return Ok(Queued {
-            entry,
-            newly_queued: false,
-            report_file: None,
-        });
-    }
-    let group = store.read(|tx| find_month(tx, at).map(|r| r.group_code))?;
-    let at = MonthRef {
-        group: Some(group),
-        month: at.month,
-    };
-    let summary = crate::write_report(store, &at, report_file, now)?;
-    store.transaction(|tx| {
-        let row = find_month(tx, &at)?;
-        let body = tx
-            .report(row.id)?
-            .ok_or_else(|| AppError::new(ErrorCode::Internal, "結果報告が保存されていません"))?;
-        let month = row.month.to_string();
-        // A report of an earlier revision still waiting is replaced by this one.
-        for e in tx.outbox_of_month(&row.group_code, &month)? {
-            if e.status == OutboxStatus::Queued && e.idempotency_key != summary.idempotency_key {
-                tx.outgoing_superseded(e.id, &at_stamp)?;
+                return Ok(Queued {
+                    entry: tx
+                        .outgoing(e.id)?
+                        .map(Outgoing::from)
+                        .ok_or_else(|| AppError::new(ErrorCode::Internal, "outbox"))?,
+                    newly_queued: false,
+                    report_file: None,
+                });
             }
         }
-        let id = match tx.outgoing_by_key(&summary.idempotency_key)? {
-            Some(e) => {
-                if e.status != OutboxStatus::Queued {
-                    tx.outgoing_requeued(e.id, &at_stamp)?;
-                }
-                e.id
-            }
-            None => tx.insert_outgoing(
-                &NewOutgoing {
-                    group_code: &row.group_code,
-                    month: &month,
-                    revision: row.revision,
-                    package_version: &row.package_version,
-                    idempotency_key: &summary.idempotency_key,
-                    body: body.as_bytes(),
-                },
-                &at_stamp,
-            )?,
-        };
+        let body = built.bytes.clone();
+        let summary = crate::report::write_built(tx, &row, built, report_file, now)?;
+        let id = enqueue(tx, &row, &body, &summary.idempotency_key, &at_stamp)?;
         tx.audit(&Audit {
             at: &at_stamp,
             group_code: Some(&row.group_code),
@@ -208,11 +175,113 @@ pub fn queue_report(store: &mut Store, at: &MonthRef, report_file: &Path, now: N
     })
 }
 
+/// Queue `body` under `key` for the month, setting aside a report of it still waiting under
+/// another key (an earlier revision, or results since replaced).
+fn enqueue(tx: &Tx<'_>, row: &MonthRow, body: &[u8], key: &str, at: &str) -> Result<i64> {
+    let month = row.month.to_string();
+    for e in tx.outbox_of_month(&row.group_code, &month)? {
+        if e.status == OutboxStatus::Queued && e.idempotency_key != key {
+            tx.outgoing_superseded(e.id, at)?;
+        }
+    }
+    Ok(match tx.outgoing_by_key(key)? {
+        Some(e) => {
+            if e.status != OutboxStatus::Queued {
+                tx.outgoing_requeued(e.id, at)?;
+            }
+            e.id
+        }
+        None => tx.insert_outgoing(
+            &NewOutgoing {
+                group_code: &row.group_code,
+                month: &month,
+                revision: row.revision,
+                package_version: &row.package_version,
+                idempotency_key: key,
+                body,
+            },
+            at,
+        )?,
+    })
+}
+
+/// The month's results changed (deductions imported again) while its report waits in the
+/// outbox: the waiting report is rebuilt from the new results and replaces the old one, under a
+/// new key, in the same transaction as the change. Nothing happens when no report waits.
+pub(crate) fn refresh_queued(tx: &Tx<'_>, row: &MonthRow, now: NaiveDateTime) -> Result<()> {
+    let month = row.month.to_string();
+    let waiting: Vec<OutboxRow> = tx
+        .outbox_of_month(&row.group_code, &month)?
+        .into_iter()
+        .filter(|e| e.status == OutboxStatus::Queued)
+        .collect();
+    if waiting.is_empty() {
+        return Ok(());
+    }
+    let built = crate::report::build(tx, row, now)?;
+    if waiting.iter().all(|e| e.idempotency_key == built.idempotency_key) {
+        return Ok(());
+    }
+    let at = stamp(now);
+    tx.set_report(row.id, &String::from_utf8_lossy(&built.bytes))?;
+    enqueue(tx, row, &built.bytes, &built.idempotency_key, &at)?;
+    tx.audit(&Audit {
+        at: &at,
+        group_code: Some(&row.group_code),
+        month: Some(row.month),
+        action: "report.replace",
+        before: Some(
+            &waiting
+                .iter()
+                .map(|e| e.idempotency_key.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        after: Some(&built.idempotency_key),
+        detail: Some("控除結果が変わったため、送信待ちの結果報告を作り直しました"),
+        ..Audit::default()
+    })?;
+    Ok(())
+}
+
+/// How long a process holds the reports it is sending before another may take them over (a
+/// process that died while sending). Longer than a whole delivery with its retries.
+pub const CLAIM_SECONDS: i64 = 15 * 60;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// A name for this sender: process id and a counter (two senders in one process differ too).
+pub fn new_holder() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    format!(
+        "pid{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
 /// Reports ready to go, oldest first (of `group` only when given). A queued report whose month
 /// was reopened since is set aside as superseded here, so it can never go out.
 pub fn sendable_reports(store: &mut Store, group: Option<&str>, now: NaiveDateTime) -> Result<Vec<Outgoing>> {
+    claim_reports(store, group, None, now)
+}
+
+/// [`sendable_reports`], each one claimed for `holder` (when given) in the same IMMEDIATE
+/// transaction: a report another process is sending right now is left out, so two `report
+/// submit`s on one database never send the same report twice. Release with [`release`].
+pub fn claim_reports(
+    store: &mut Store,
+    group: Option<&str>,
+    holder: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Vec<Outgoing>> {
     let at = stamp(now);
-    store.transaction(|tx| {
+    let unix = unix_now();
+    store.write(|tx| {
         let mut out = Vec::new();
         for e in tx.outbox(Some(OutboxStatus::Queued))? {
             if group.is_some_and(|g| g != e.group_code) {
@@ -227,6 +296,11 @@ pub fn sendable_reports(store: &mut Store, group: Option<&str>, now: NaiveDateTi
                 r.state == MonthState::Deducted && r.revision == e.revision && r.package_version == e.package_version
             });
             if current {
+                if let Some(h) = holder {
+                    if !tx.outgoing_claim(e.id, h, unix, unix + CLAIM_SECONDS)? {
+                        continue;
+                    }
+                }
                 out.push(Outgoing::from(e));
             } else {
                 tx.outgoing_superseded(e.id, &at)?;
@@ -243,6 +317,11 @@ pub fn sendable_reports(store: &mut Store, group: Option<&str>, now: NaiveDateTi
         }
         Ok(out)
     })
+}
+
+/// Let go of a report claimed by [`claim_reports`].
+pub fn release(store: &mut Store, id: i64, holder: &str) -> Result<()> {
+    Ok(store.transaction(|tx| tx.outgoing_release(id, holder))?)
 }
 
 /// Every outbox entry, oldest first (for the clerk's status view).
@@ -297,6 +376,89 @@ pub fn record_receipt(store: &mut Store, id: i64, receipt: &Receipt, source: &st
             detail: Some(&format!(
                 "idempotency_key={} received_at={}",
                 e.idempotency_key, receipt.received_at
+            )),
+            ..Audit::default()
+        })?;
+        Ok(())
+    })
+}
+
+/// The insurer answered `already_reported` with the receipt it gave this month earlier — a
+/// report of the month reached it before (its answer lost), maybe of an earlier revision or
+/// results. That receipt is recorded, never lost: the month goes to `reported` with it, the
+/// outbox entry the receipt belongs to (found by its key; else the one just sent) is `sent`
+/// with it, any other waiting one is set aside, and the audit log says which report the insurer
+/// holds, so the clerk can see a difference from the local results (docs/DECISIONS.md).
+pub fn record_earlier_receipt(
+    store: &mut Store,
+    id: i64,
+    receipt: &Receipt,
+    source: &str,
+    now: NaiveDateTime,
+) -> Result<()> {
+    let at = stamp(now);
+    store.transaction(|tx| {
+        let e = tx
+            .outgoing(id)?
+            .ok_or_else(|| AppError::not_found(format!("送信待ちの結果報告 {id} がありません")))?;
+        if receipt.group != e.group_code || receipt.month != e.month {
+            return Err(AppError::new(
+                ErrorCode::Internal,
+                format!(
+                    "保険会社の受付（{} {}）が送った結果報告（{} {}）のものではありません",
+                    receipt.group, receipt.month, e.group_code, e.month
+                ),
+            ));
+        }
+        let month: YearMonth = e
+            .month
+            .parse()
+            .map_err(|err: infoone_domain::month::BadMonth| AppError::new(ErrorCode::Internal, err.to_string()))?;
+        let entries = tx.outbox_of_month(&e.group_code, &e.month)?;
+        if entries.iter().any(|x| x.status == OutboxStatus::Sent) {
+            return Ok(());
+        }
+        let owner = entries
+            .iter()
+            .find(|x| x.idempotency_key == receipt.idempotency_key)
+            .map_or(e.id, |x| x.id);
+        for x in &entries {
+            if x.id != owner && x.status == OutboxStatus::Queued {
+                tx.outgoing_superseded(x.id, &at)?;
+            }
+        }
+        let text = serde_json::to_string(receipt).map_err(|err| AppError::new(ErrorCode::Internal, err.to_string()))?;
+        tx.outgoing_sent(owner, &receipt.receipt_no, &text, &at)?;
+        let mut revision = None;
+        if let Some(row) = tx.month(&e.group_code, month)? {
+            revision = Some(row.revision);
+            if row.state == MonthState::Deducted {
+                tx.set_reported(row.id, &receipt.receipt_no)?;
+            }
+        }
+        let same = receipt.idempotency_key == e.idempotency_key;
+        tx.audit(&Audit {
+            at: &at,
+            group_code: Some(&e.group_code),
+            month: Some(month),
+            action: "report.already_reported",
+            entity: Some("receipt"),
+            key: Some(&receipt.receipt_no),
+            after: Some(&receipt.receipt_no),
+            source: Some(source),
+            detail: Some(&format!(
+                "保険会社はこの月の結果報告を {} に受付済み（冪等キー {}）。{}",
+                receipt.received_at,
+                receipt.idempotency_key,
+                if same {
+                    "送った結果報告と同じものです".to_string()
+                } else {
+                    format!(
+                        "今回送った結果報告（冪等キー {}、第{}版）とは別の、先に届いた報告です。内容の違いは保険会社と確認してください",
+                        e.idempotency_key,
+                        revision.unwrap_or(e.revision)
+                    )
+                }
             )),
             ..Audit::default()
         })?;

@@ -77,10 +77,20 @@ pub enum Cmd {
         /// 送信データ（結果報告・請求パッケージ）の上限、MiB
         #[arg(long, default_value_t = 64)]
         max_body_mib: usize,
+        /// 1つの有効なトークンから受け付ける1分あたりの要求数（0: 制限なし）
+        #[arg(long, default_value_t = 600)]
+        token_rate: u32,
+        /// 送信データを受け取り終えるまでの制限時間、秒
+        #[arg(long, default_value_t = 120)]
+        body_timeout_secs: u64,
     },
+    /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース）: 一覧・無効化
+    #[command(subcommand)]
+    ServerToken(ServerTokenCmd),
     /// 保険会社サーバーにログインする: URLとCA証明書を記録し、APIトークンをOSの資格情報ストア（キーリング）に保存する
     ///
-    /// トークンは環境変数 INFOONE_TOKEN か標準入力から読む（コマンド引数には書かない）。
+    /// トークンは環境変数 INFOONE_TOKEN（INFOONE_GROUP にその団体コード）か標準入力から読む
+    /// （端末では入力を表示しない。コマンド引数には書かない）。
     Login {
         /// サーバーのURL（https:// のみ）
         #[arg(long)]
@@ -426,6 +436,20 @@ pub enum ExportCmd {
 }
 
 #[derive(Subcommand)]
+pub enum ServerTokenCmd {
+    /// トークンの一覧（トークンそのものは表示しない。番号・団体・有効期限・無効化日時）
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// トークンを無効にする（実行中のサーバーにも10秒以内に反映。元には戻せない）
+    Revoke {
+        /// トークン番号（list の番号、発行時の token_id）
+        id: i64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum UnpaidCmd {
     /// 未入金一覧（期日の古い順、経過日数つき）
     List {

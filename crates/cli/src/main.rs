@@ -430,6 +430,8 @@ fn run(cli: Cli) -> Result<(), AppError> {
             tls_key,
             dev_tls,
             max_body_mib,
+            token_rate,
+            body_timeout_secs,
         } => {
             let db = db.clone().ok_or_else(|| {
                 AppError::bad_input("infoone server には --db PATH（サーバーのデータベース）が必要です")
@@ -445,8 +447,11 @@ fn run(cli: Cli) -> Result<(), AppError> {
             };
             let mut config = infoone_server::Config::new(db, listen, tls);
             config.limits.max_body_bytes = max_body_mib.saturating_mul(1024 * 1024);
+            config.limits.token_requests_per_minute = token_rate;
+            config.limits.body_timeout = std::time::Duration::from_secs(body_timeout_secs.max(1));
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
+        Cmd::ServerToken(cmd) => server_token(db, cmd)?,
         Cmd::Audit { limit, json: as_json } => {
             let rows = open(db)?.read(|tx| tx.audit_log(Some(limit))).map_err(AppError::from)?;
             if as_json {
@@ -607,6 +612,60 @@ fn month_end(db: &Option<PathBuf>, a: &MonthEndArgs) -> Result<(), AppError> {
     println!("出力先: {}（bill.json, report.json, infoone.db ほか）", out.display());
     if let Some(s) = &submitted {
         online::deliveries(&s.deliveries);
+    }
+    Ok(())
+}
+
+/// `server-token list|revoke` on the insurer's database.
+fn server_token(db: &Option<PathBuf>, cmd: args::ServerTokenCmd) -> Result<(), AppError> {
+    let db = db.clone().ok_or_else(|| {
+        AppError::bad_input("infoone server-token には --db PATH（サーバーのデータベース）が必要です")
+    })?;
+    let internal = |e: String| AppError::new(ErrorCode::Internal, e);
+    let state =
+        infoone_server::AppState::open(&db, infoone_server::Limits::default()).map_err(|e| internal(e.to_string()))?;
+    match cmd {
+        args::ServerTokenCmd::List { json: as_json } => {
+            let rows = state
+                .db()
+                .read(|tx| Ok(tx.srv_tokens()?))
+                .map_err(|e| internal(e.message))?;
+            if as_json {
+                let v: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|t| {
+                        serde_json::json!({"token_id": t.id, "role": t.role, "group": t.group_code, "label": t.label,
+                        "created_at": t.created_at, "expires_at": t.expires_at, "revoked_at": t.revoked_at})
+                    })
+                    .collect();
+                json(&v)?;
+            } else {
+                for t in rows {
+                    println!(
+                        "{:>4} {:<6} {:<10} 発行 {} 期限 {} {}",
+                        t.id,
+                        t.role,
+                        t.group_code.as_deref().unwrap_or("-"),
+                        t.created_at,
+                        t.expires_at.as_deref().unwrap_or("なし"),
+                        t.revoked_at
+                            .as_deref()
+                            .map(|r| format!("無効化 {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
+        }
+        args::ServerTokenCmd::Revoke { id } => {
+            let row = infoone_server::tokens::revoke_in(state.db(), id, "cli:server-token")
+                .map_err(|e| internal(e.message))?
+                .ok_or_else(|| AppError::not_found(format!("トークン {id} はありません")))?;
+            println!(
+                "トークン {} を無効にしました（{}）",
+                row.id,
+                row.revoked_at.as_deref().unwrap_or_default()
+            );
+        }
     }
     Ok(())
 }

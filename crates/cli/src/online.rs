@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use infoone_app::submit::Outgoing;
 use infoone_app::{AppError, ErrorCode};
-use infoone_client::{Delivery, Keyring, Outcome, Token, TOKEN_ENV};
+use infoone_client::{Delivery, Keyring, Outcome, Token, GROUP_ENV, TOKEN_ENV};
 
 use crate::{json, month_ref, open};
 
@@ -31,6 +31,13 @@ pub fn deliveries(list: &[Delivery]) {
                     } else {
                         ""
                     }
+                );
+            }
+            Outcome::AlreadyReported { receipt, .. } => {
+                println!(
+                    "{} {} の結果報告は保険会社がすでに受け付けていました: 受付番号 {}（受付日時 {}）を記録しました。\
+                     保険会社が持つのは先に届いた報告です（冪等キー {}）。今回の内容と違う場合は保険会社にご確認ください",
+                    e.group, e.month, receipt.receipt_no, receipt.received_at, receipt.idempotency_key
                 );
             }
             Outcome::Refused { error } => {
@@ -85,7 +92,7 @@ pub fn submit(
         deliveries(&s.deliveries);
     }
     match s.this_month().map(|d| &d.outcome) {
-        Some(Outcome::Sent { .. }) => Ok(()),
+        Some(Outcome::Sent { .. } | Outcome::AlreadyReported { .. }) => Ok(()),
         Some(Outcome::Refused { error }) => Err(AppError::new(
             ErrorCode::Refused,
             format!("結果報告は受け付けられませんでした（{}）", error.server_code.as_deref().unwrap_or(error.kind.code())),
@@ -128,21 +135,27 @@ pub fn outbox(list: &[Outgoing]) {
     }
 }
 
-/// The token: `INFOONE_TOKEN`, else standard input (never an argument: argv is visible to
-/// every user of the machine and lands in shell history).
-fn read_token() -> Result<Token, AppError> {
-    if let Ok(v) = std::env::var(TOKEN_ENV) {
-        if !v.trim().is_empty() {
-            return Ok(Token::new(&v)?);
-        }
+/// The token for `group`: `INFOONE_TOKEN` (with `INFOONE_GROUP` naming this group), else
+/// standard input — typed without echo on a terminal (`rpassword`), piped otherwise. Never an
+/// argument: argv is visible to every user of the machine and lands in shell history.
+fn read_token(group: &str) -> Result<Token, AppError> {
+    let env = std::env::var(TOKEN_ENV).ok();
+    let env_group = std::env::var(GROUP_ENV).ok();
+    if env.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+        return match infoone_client::env_token(env.as_deref(), env_group.as_deref(), group)? {
+            Some(t) => Ok(t),
+            None => Err(AppError::bad_input(format!(
+                "環境変数 {TOKEN_ENV} は団体 {} のトークンです（{GROUP_ENV}）。団体 {group} には使えません",
+                env_group.as_deref().unwrap_or_default()
+            ))),
+        };
     }
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprintln!("APIトークンを入力してEnterを押してください（環境変数 {TOKEN_ENV} でも渡せます）:");
-        let mut line = String::new();
-        stdin
-            .read_line(&mut line)
-            .map_err(|e| AppError::bad_input(format!("標準入力を読めません: {e}")))?;
+        let line = rpassword::prompt_password(format!(
+            "APIトークンを入力してEnterを押してください（画面には表示されません。環境変数 {TOKEN_ENV} でも渡せます）: "
+        ))
+        .map_err(|e| AppError::bad_input(format!("端末から読めません: {e}")))?;
         return Ok(Token::new(&line)?);
     }
     let mut text = String::new();
@@ -159,7 +172,7 @@ pub fn login(db: &Option<PathBuf>, group: &Option<String>, server: &str, ca: Opt
     let group = group
         .as_deref()
         .ok_or_else(|| AppError::bad_input("団体コードを --group で指定してください"))?;
-    let token = read_token()?;
+    let token = read_token(group)?;
     let cfg = infoone_client::login(&mut open(db)?, &Keyring, server, group, ca, &token)?;
     println!(
         "{} の保険会社サーバー {} を登録し、APIトークンをOSの資格情報ストアに保存しました{}",

@@ -26,7 +26,7 @@ use serde::Serialize;
 
 pub use error::{ClientError, ErrorKind, ServerSaid};
 pub use http::{Client, Options, RetryPolicy};
-pub use token::{EnvOr, Keyring, MemoryTokens, Token, TokenStore, TOKEN_ENV};
+pub use token::{env_token, EnvOr, Keyring, MemoryTokens, Token, TokenStore, GROUP_ENV, TOKEN_ENV};
 
 impl From<ClientError> for AppError {
     fn from(e: ClientError) -> AppError {
@@ -49,7 +49,8 @@ pub struct Online<'a> {
 }
 
 impl Online<'_> {
-    /// The OS keyring, `INFOONE_TOKEN` taking precedence when set; default timeouts.
+    /// The OS keyring, `INFOONE_TOKEN` taking precedence for the group named by
+    /// `INFOONE_GROUP`; default timeouts.
     pub fn standard() -> Online<'static> {
         static TOKENS: EnvOr<Keyring> = EnvOr(Keyring);
         Online {
@@ -76,6 +77,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, AppError> {
 pub enum Outcome {
     /// Accepted: the month is `reported` with this receipt.
     Sent { receipt: Receipt, replayed: bool },
+    /// The insurer had a report of this month already (its answer to an earlier attempt was
+    /// lost): its receipt is recorded and the month is `reported` with it; `error` is the
+    /// server's `already_reported` (the receipt's key tells which report it holds).
+    AlreadyReported { receipt: Receipt, error: ClientError },
     /// Refused by the insurer (409/422): the entry is `failed`; `error.message` says why.
     Refused { error: ClientError },
     /// Not delivered this time (offline, timeout, 5xx, not logged in): still queued.
@@ -112,18 +117,40 @@ pub fn client_for(
     Ok((cfg, client))
 }
 
-/// Send every queued report (of `group` only when given), oldest first.
+/// Send every queued report (of `group` only when given), oldest first. Each is claimed first
+/// (`submit::claim_reports`): one that another process on the same database is sending right
+/// now is left to it, never sent twice.
 pub fn flush_outbox(store: &mut Store, online: &Online<'_>, group: Option<&str>) -> Result<Vec<Delivery>, AppError> {
-    let queued = submit::sendable_reports(store, group, now())?;
+    let holder = submit::new_holder();
+    let queued = submit::claim_reports(store, group, Some(&holder), now())?;
     if queued.is_empty() {
         return Ok(Vec::new());
     }
     let rt = runtime()?;
     let mut out = Vec::new();
-    for e in queued {
-        out.push(deliver(&rt, store, e, online)?);
+    let mut result = Ok(());
+    for e in &queued {
+        match deliver(&rt, store, e.clone(), online) {
+            Ok(d) => out.push(d),
+            Err(err) => {
+                result = Err(err);
+                break;
+            }
+        }
     }
-    Ok(out)
+    for e in &queued {
+        let _ = submit::release(store, e.id, &holder);
+    }
+    result.map(|()| out)
+}
+
+/// The receipt inside a 409 `already_reported` (the server sends it as `error.receipt`).
+fn earlier_receipt(error: &ClientError) -> Option<Receipt> {
+    if error.server_code.as_deref() != Some("already_reported") {
+        return None;
+    }
+    let detail = error.server.as_ref()?.detail.as_ref()?;
+    serde_json::from_value(detail.get("receipt")?.clone()).ok()
 }
 
 fn deliver(
@@ -164,6 +191,11 @@ fn deliver(
                 receipt: acc.receipt,
                 replayed: acc.replayed,
             }
+        }
+        Err(error) if earlier_receipt(&error).is_some() => {
+            let receipt = earlier_receipt(&error).ok_or_else(|| AppError::new(ErrorCode::Internal, "receipt"))?;
+            submit::record_earlier_receipt(store, e.id, &receipt, &cfg.url, now())?;
+            Outcome::AlreadyReported { receipt, error }
         }
         Err(error) if error.kind.is_refusal() => {
             let code = error

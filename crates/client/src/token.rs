@@ -120,16 +120,40 @@ impl TokenStore for Keyring {
     }
 }
 
-/// `INFOONE_TOKEN` when set (for every group), else the inner store. For automation where no
-/// keyring runs; `set` and `delete` go to the inner store.
+/// The environment variable naming the one group [`TOKEN_ENV`] belongs to.
+pub const GROUP_ENV: &str = "INFOONE_GROUP";
+
+/// `INFOONE_TOKEN` for the group named by `INFOONE_GROUP`, else the inner store. For automation
+/// where no keyring runs; `set` and `delete` go to the inner store.
+///
+/// A token is issued for ONE group: `INFOONE_TOKEN` without `INFOONE_GROUP` is refused (it would
+/// otherwise be sent to every group's server, a token of one group handed to another), and for
+/// any other group the inner store is asked as if the variable were not set.
 #[derive(Clone, Debug, Default)]
 pub struct EnvOr<T>(pub T);
 
+/// What `INFOONE_TOKEN` / `INFOONE_GROUP` give for `group`: `Ok(None)` when they do not apply.
+pub fn env_token(token: Option<&str>, token_group: Option<&str>, group: &str) -> Result<Option<Token>, ClientError> {
+    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match token_group.map(str::trim).filter(|g| !g.is_empty()) {
+        None => Err(ClientError::config(format!(
+            "環境変数 {TOKEN_ENV} を使うときは、そのトークンの団体コードを {GROUP_ENV} に指定してください\
+             （トークンは団体ごとに発行され、ほかの団体には使えません）"
+        ))),
+        Some(g) if g == group => Token::new(token).map(Some),
+        Some(_) => Ok(None),
+    }
+}
+
 impl<T: TokenStore> TokenStore for EnvOr<T> {
     fn get(&self, url: &str, group: &str) -> Result<Option<Token>, ClientError> {
-        match std::env::var(TOKEN_ENV) {
-            Ok(v) if !v.trim().is_empty() => Token::new(&v).map(Some),
-            _ => self.0.get(url, group),
+        let token = std::env::var(TOKEN_ENV).ok();
+        let token_group = std::env::var(GROUP_ENV).ok();
+        match env_token(token.as_deref(), token_group.as_deref(), group)? {
+            Some(t) => Ok(Some(t)),
+            None => self.0.get(url, group),
         }
     }
     fn set(&self, url: &str, group: &str, token: &Token) -> Result<(), ClientError> {
@@ -175,5 +199,27 @@ impl TokenStore for MemoryTokens {
             .map_err(|_| ClientError::config("token store poisoned"))?
             .remove(&account(url, group))
             .is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_token_serves_only_the_group_it_was_issued_for() {
+        // Not set: the keyring decides.
+        assert!(env_token(None, Some("G0001"), "G0001").unwrap().is_none());
+        assert!(env_token(Some("  "), None, "G0001").unwrap().is_none());
+        // Set without its group: refused, never sent to whatever group is asked.
+        let e = env_token(Some("iog_abc"), None, "G0001").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Config);
+        assert!(e.message.contains(GROUP_ENV), "{}", e.message);
+        // For its group: used; for another group: not (that group's own token is asked for).
+        assert_eq!(
+            env_token(Some("iog_abc"), Some("G0001"), "G0001").unwrap(),
+            Some(Token::new("iog_abc").unwrap())
+        );
+        assert!(env_token(Some("iog_abc"), Some("G0001"), "G0002").unwrap().is_none());
     }
 }

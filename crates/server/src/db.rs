@@ -62,6 +62,11 @@ impl Db {
         }
     }
 
+    /// `(synchronous, wal_autocheckpoint)` of the writer: `(2, 1000)`, FULL and bounded.
+    pub fn durability(&self) -> Result<(i64, i64), StoreError> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner()).durability()
+    }
+
     /// Write in one IMMEDIATE transaction: all of `f` or nothing. Blocking.
     pub fn write<T>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, ApiError>) -> Result<T, ApiError> {
         let mut store = self.writer.lock().unwrap_or_else(|e| e.into_inner());

@@ -16,6 +16,7 @@ pub mod openapi;
 pub mod roster;
 pub mod routes;
 pub mod tls;
+pub mod tokens;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -50,19 +51,37 @@ pub const ADMIN_TOKEN_ENV: &str = "INFOONE_ADMIN_TOKEN";
 pub struct Limits {
     /// Largest request body (reports, packages) in bytes. Default 64 MiB.
     pub max_body_bytes: usize,
+    /// The whole body must arrive within this (408 `body_timeout` otherwise), so a client that
+    /// sends a few bytes a minute cannot hold a connection and a buffer. Default 120 s.
+    pub body_timeout: Duration,
     /// The first wait after [`auth::FREE_FAILURES`] failed authentications from one peer; it
     /// doubles with each further failure. Default 1 s.
     pub auth_backoff: Duration,
+    /// Requests per minute of one valid token (429 `rate_limited` beyond; 0: no limit).
+    /// Default 600.
+    pub token_requests_per_minute: u32,
+    /// Days a new group token is valid unless the request says otherwise. Default 365.
+    pub group_token_days: u32,
+    /// Days a staff token is valid from when it is first registered. Default 365.
+    pub staff_token_days: u32,
 }
 
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_body_bytes: 64 * 1024 * 1024,
+            body_timeout: Duration::from_secs(120),
             auth_backoff: Duration::from_secs(1),
+            token_requests_per_minute: 600,
+            group_token_days: 365,
+            staff_token_days: 365,
         }
     }
 }
+
+/// How long a running server trusts what it read about a token (a revocation made directly in
+/// the database, `infoone server-token revoke`, takes effect within this; through the API at once).
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// How `infoone server` runs.
 #[derive(Clone, Debug)]
@@ -114,7 +133,7 @@ struct Inner {
     limiter: Limiter,
     packages: Mutex<HashMap<String, Arc<Built>>>,
     group_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    callers: Mutex<HashMap<String, Caller>>,
+    callers: Mutex<HashMap<String, (Caller, std::time::Instant)>>,
 }
 
 /// Everything a request needs: the database, the limits, and caches.
@@ -129,7 +148,7 @@ impl AppState {
     pub fn open(db: &Path, limits: Limits) -> Result<AppState, ServerError> {
         Ok(AppState(Arc::new(Inner {
             db: Db::open(db)?,
-            limiter: Limiter::new(limits.auth_backoff),
+            limiter: Limiter::new(limits.auth_backoff, limits.token_requests_per_minute),
             limits,
             packages: Mutex::new(HashMap::new()),
             group_locks: Mutex::new(HashMap::new()),
@@ -163,7 +182,8 @@ impl AppState {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .get(hash)
-            .cloned()
+            .filter(|(_, at)| at.elapsed() < TOKEN_CACHE_TTL)
+            .map(|(c, _)| c.clone())
     }
 
     pub(crate) fn cache_caller(&self, hash: String, caller: Caller) {
@@ -171,7 +191,12 @@ impl AppState {
         if callers.len() > 10_000 {
             callers.clear();
         }
-        callers.insert(hash, caller);
+        callers.insert(hash, (caller, std::time::Instant::now()));
+    }
+
+    /// Forget every token read (after a revocation).
+    pub(crate) fn forget_callers(&self) {
+        self.0.callers.lock().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// One lock per group: its reports and package loads happen one at a time.
@@ -236,7 +261,8 @@ impl AppState {
             if tx.srv_token(&hash)?.is_some() {
                 return Ok(false);
             }
-            let id = tx.srv_insert_token(&hash, "staff", None, label, &at)?;
+            let expires = auth::expiry_after(self.limits().staff_token_days);
+            let id = tx.srv_insert_token(&hash, "staff", None, label, &at, Some(&expires))?;
             tx.audit(&infoone_store::Audit {
                 at: &at,
                 action: "server.token.create",
@@ -261,7 +287,8 @@ impl AppState {
             self.add_staff_token(t.trim(), ADMIN_TOKEN_ENV)?;
             return Ok(None);
         }
-        let staff = self.db().read(|tx| Ok(tx.srv_staff_tokens()?))?;
+        let now = routes::stamp();
+        let staff = self.db().read(|tx| Ok(tx.srv_staff_tokens(&now)?))?;
         if staff > 0 {
             return Ok(None);
         }
@@ -294,8 +321,16 @@ async fn finish(response: Response) -> Response {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        // The rest of the body is not read: the connection ends after this answer.
+    if matches!(
+        response.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+            | StatusCode::REQUEST_TIMEOUT
+            | StatusCode::UNAUTHORIZED
+            | StatusCode::FORBIDDEN
+            | StatusCode::TOO_MANY_REQUESTS
+    ) {
+        // A refusal before the body was read (or a body that came too slowly): the rest of it
+        // is not read, the connection ends after this answer.
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
@@ -318,7 +353,9 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/groups/{group}/months/{month}/payments", get(routes::get_payments))
         .route("/v1/admin/packages", post(routes::admin_load_package))
         .route("/v1/admin/groups/{group}/roster", post(routes::admin_load_roster))
-        .route("/v1/admin/groups/{group}/tokens", post(routes::admin_create_token))
+        .route("/v1/admin/groups/{group}/tokens", post(tokens::create_group_token))
+        .route("/v1/admin/tokens", get(tokens::list))
+        .route("/v1/admin/tokens/{token_id}/revoke", post(tokens::revoke))
         .route("/v1/admin/groups/{group}/payments", post(routes::admin_record_payment))
         .fallback(routes::not_found)
         .layer(axum::middleware::map_response(finish))

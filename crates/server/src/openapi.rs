@@ -105,6 +105,7 @@ pub fn document() -> Value {
                         "reported_version": {"type": "string"},
                         "current_month": {"type": "string"},
                         "receipt_no": {"type": "string"},
+                        "receipt": {"$ref": "#/components/schemas/Receipt", "description": "already_reported: the receipt the month already has (the clerk records it when its first answer was lost)."},
                         "problems": {"type": "array", "items": {"type": "object"}, "description": "invalid_package, invalid_report, invalid_deductions, invalid_roster: what is wrong. A roster's problems are positioned as the file shows them: `{row, column, value, expected, code}` (row as Excel numbers it, column header as written, the cell's text, what was expected, a stable F-code of docs/OUTPUTS.md)."},
                         "more": {"type": "integer", "description": "invalid_roster: problems found beyond those listed."},
                         "incident": {"type": "string", "description": "5xx: a number to quote to support; the detail is only in the server's log."}
@@ -200,8 +201,34 @@ pub fn document() -> Value {
             "properties": {
                 "token": {"type": "string", "pattern": "^iog_[0-9a-f]{64}$", "description": "Shown once; only its SHA-256 is stored."},
                 "token_id": {"type": "integer"},
-                "group": {"type": "string"}
+                "group": {"type": "string"},
+                "expires_at": {"type": "string", "format": "date-time", "description": "The token stops working then."}
             }
+        },
+        "NewTokenRequest": {
+            "type": "object",
+            "additionalProperties": false,
+            "properties": {
+                "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650, "description": "Default: the server's setting (365)."}
+            }
+        },
+        "TokenInfo": {
+            "type": "object",
+            "required": ["token_id", "role", "group", "label", "created_at", "expires_at", "revoked_at"],
+            "properties": {
+                "token_id": {"type": "integer"},
+                "role": {"enum": ["staff", "group"]},
+                "group": {"type": ["string", "null"]},
+                "label": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "expires_at": {"type": ["string", "null"], "format": "date-time"},
+                "revoked_at": {"type": ["string", "null"], "format": "date-time"}
+            }
+        },
+        "TokenList": {
+            "type": "object",
+            "required": ["tokens"],
+            "properties": {"tokens": {"type": "array", "items": {"$ref": "#/components/schemas/TokenInfo"}}}
         },
         "LoadSummary": {
             "type": "object",
@@ -248,18 +275,19 @@ pub fn document() -> Value {
     }
     let error_responses: Map<String, Value> = [
         ("400", "The request is malformed (month, path, headers)."),
-        ("401", "No token, or a token the server does not know."),
+        ("401", "No token, or a token the server does not know, that expired or was revoked. Answered before any of the body is read; the connection is then closed."),
         ("403", "A group token on an insurer-staff operation."),
         (
             "404",
             "No such group or month — also a group the token may not see (never 403).",
         ),
+        ("408", "The body did not arrive within the body timeout (120 s by default)."),
         ("409", "Conflicts: see the operation."),
         ("413", "The body is over the limit (64 MiB by default)."),
         ("422", "The body is not acceptable: see the operation."),
         (
             "429",
-            "Too many failed authentications from this address: wait `Retry-After` seconds.",
+            "Too many failed authentications from this address (`too_many_failures`, wrong tokens only), or too many requests of one valid token (`rate_limited`, 600 a minute by default): wait `Retry-After` seconds.",
         ),
         (
             "500",
@@ -277,7 +305,7 @@ pub fn document() -> Value {
         "info": {
             "title": "InfoOne insurer API",
             "version": "1.0.0",
-            "description": "The insurer's central API of InfoOne (団体扱 group insurance): the monthly bill package of a group, computed from the insurer's ledger; the result report of a month, checked by recomputation with the same engine as the clerk's desktop; payment status per office; and admin operations to set an insurer up.\n\nHTTPS only (TLS 1.2 or later). Authentication: `Authorization: Bearer <token>`. A group token (`iog_…`) reaches only its own group — another group's resources answer 404. An insurer-staff token (`ios_…` or the one given in `INFOONE_ADMIN_TOKEN` when the server starts) reaches every group and `/v1/admin/*`. Tokens are 256 random bits, shown once, stored only as SHA-256 hashes. After 5 failed authentications from one address, each further attempt from it must wait 1, 2, 4 … seconds (at most 300) after the last failure (429 with `Retry-After`). Request bodies are limited (64 MiB by default).\n\nErrors are always `{\"error\": {\"code\": \"snake_case\", \"message\": \"…\"}}` with a Japanese message a clerk can act on; 5xx answers hide internals. Every write goes to the server's audit log."
+            "description": "The insurer's central API of InfoOne (団体扱 group insurance): the monthly bill package of a group, computed from the insurer's ledger; the result report of a month, checked by recomputation with the same engine as the clerk's desktop; payment status per office; and admin operations to set an insurer up.\n\nHTTPS only (TLS 1.2 or later). Authentication: `Authorization: Bearer <token>`. A group token (`iog_…`) reaches only its own group — another group's resources answer 404. An insurer-staff token (`ios_…` or the one given in `INFOONE_ADMIN_TOKEN` when the server starts) reaches every group and `/v1/admin/*`. Tokens are 256 random bits, shown once, stored only as SHA-256 hashes. Tokens expire (`expires_at`, a year by default) and staff can revoke them (`/v1/admin/tokens`). After 5 failed authentications from one address, each further wrong token from it must wait 1, 2, 4 … seconds (at most 300) after the last failure (429 `too_many_failures` with `Retry-After`); a valid token from that address is not held up, each valid token is limited to 600 requests a minute instead (429 `rate_limited`). The caller is authenticated before any of a request body is read. Request bodies are limited (64 MiB by default) and must arrive within 120 s (408).\n\nErrors are always `{\"error\": {\"code\": \"snake_case\", \"message\": \"…\"}}` with a Japanese message a clerk can act on; 5xx answers hide internals. Every write goes to the server's audit log."
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
@@ -325,7 +353,7 @@ pub fn document() -> Value {
                 "post": {
                     "operationId": "submitReport",
                     "summary": "Submit the month's result report (結果報告) and get a receipt number.",
-                    "description": "The server rebuilds the month from the package it serves now, applies the report's changes in order, computes the bill and applies the report's deductions with the same domain engine as the desktop, and accepts the report only when every office total agrees. On acceptance it applies the changes to the ledger, records the billed amounts of the month (so next month's package has them in `billed`), the deduction results and the undeducted amounts carried into next month (`carry_over`), and answers 201 with a receipt.\n\nIdempotency: the same `Idempotency-Key` with the same body answers the same receipt again (200, `Idempotent-Replayed: true`); the same key with another body is 409 `idempotency_conflict`. One report per group and month: another key for a reported month is 409 `already_reported`.\n\nErrors: 400 `idempotency_key_required` / `bad_idempotency_key`; 409 `stale_package` (the report was made from another package version: `current_version`, `reported_version` and `changes`, the parts that differ with their counts), `already_reported`, `idempotency_conflict`, `month_not_open` (not the group's current month); 422 `invalid_report` (`problems` with JSON paths), `report_mismatch` (group or month differs from the URL), `invalid_change` / `change_refused` (`change`), `bill_has_errors` (`findings`), `invalid_deductions` (`problems`), `totals_mismatch` (`lines`: `[{office, field, reported, computed}]`).",
+                    "description": "The server rebuilds the month from the package it serves now, applies the report's changes in order, computes the bill and applies the report's deductions with the same domain engine as the desktop, and accepts the report only when every office total agrees. On acceptance it applies the changes to the ledger, records the billed amounts of the month (so next month's package has them in `billed`), the deduction results and the undeducted amounts carried into next month (`carry_over`), and answers 201 with a receipt.\n\nIdempotency: the same `Idempotency-Key` with the same body answers the same receipt again (200, `Idempotent-Replayed: true`); the same key with another body is 409 `idempotency_conflict`. One report per group and month: another key for a reported month is 409 `already_reported`, whose `receipt` is the month's receipt (a client whose first answer was lost records it).\n\nErrors: 400 `idempotency_key_required` / `bad_idempotency_key`; 409 `stale_package` (the report was made from another package version: `current_version`, `reported_version` and `changes`, the parts that differ with their counts), `already_reported`, `idempotency_conflict`, `month_not_open` (not the group's current month); 422 `invalid_report` (`problems` with JSON paths), `report_mismatch` (group or month differs from the URL), `invalid_change` / `change_refused` (`change`), `bill_has_errors` (`findings`), `invalid_deductions` (`problems`), `totals_mismatch` (`lines`: `[{office, field, reported, computed}]`).",
                     "parameters": [group, month, {
                         "name": "Idempotency-Key", "in": "header", "required": true,
                         "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
@@ -342,7 +370,7 @@ pub fn document() -> Value {
                             "headers": {"Idempotent-Replayed": {"schema": {"const": "true"}, "description": "Always `true`."}},
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}
                         }
-                    }), &["400", "401", "404", "409", "413", "422", "429", "500"])
+                    }), &["400", "401", "404", "408", "409", "413", "422", "429", "500"])
                 }
             },
             "/v1/groups/{group}/months/{month}/payments": {
@@ -363,7 +391,7 @@ pub fn document() -> Value {
                         "required": true,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BillPackage"}}}
                     },
-                    "responses": responses(json!({"200": json_body("LoadSummary", "Loaded.")}), &["401", "403", "409", "413", "422", "429", "500"])
+                    "responses": responses(json!({"200": json_body("LoadSummary", "Loaded.")}), &["401", "403", "408", "409", "413", "422", "429", "500"])
                 }
             },
             "/v1/admin/groups/{group}/roster": {
@@ -376,16 +404,36 @@ pub fn document() -> Value {
                         "required": true,
                         "content": {XLSX: {"schema": {"type": "string", "contentMediaType": XLSX}}}
                     },
-                    "responses": responses(json!({"200": json_body("RosterLoadSummary", "Loaded (or nothing to change).")}), &["400", "401", "403", "404", "413", "422", "429", "500"])
+                    "responses": responses(json!({"200": json_body("RosterLoadSummary", "Loaded (or nothing to change).")}), &["400", "401", "403", "404", "408", "413", "422", "429", "500"])
                 }
             },
             "/v1/admin/groups/{group}/tokens": {
                 "post": {
                     "operationId": "adminCreateToken",
                     "summary": "Issue a new API token for the group (insurer staff).",
-                    "description": "The token is in this answer only; the server keeps its SHA-256.",
+                    "description": "The token is in this answer only; the server keeps its SHA-256. It expires after `expires_in_days` (body optional; default 365).",
                     "parameters": [group],
-                    "responses": responses(json!({"201": json_body("NewToken", "The new token.")}), &["400", "401", "403", "404", "429", "500"])
+                    "requestBody": {
+                        "required": false,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewTokenRequest"}}}
+                    },
+                    "responses": responses(json!({"201": json_body("NewToken", "The new token.")}), &["400", "401", "403", "404", "408", "413", "422", "429", "500"])
+                }
+            },
+            "/v1/admin/tokens": {
+                "get": {
+                    "operationId": "adminListTokens",
+                    "summary": "Every API token, never the token itself (insurer staff).",
+                    "responses": responses(json!({"200": json_body("TokenList", "The tokens, oldest first.")}), &["401", "403", "429", "500"])
+                }
+            },
+            "/v1/admin/tokens/{token_id}/revoke": {
+                "post": {
+                    "operationId": "adminRevokeToken",
+                    "summary": "Revoke a token: it stops working at once (insurer staff).",
+                    "description": "Revoking a revoked token changes nothing. `infoone server-token revoke` does the same on the database (a running server sees it within 10 s).",
+                    "parameters": [{"$ref": "#/components/parameters/token_id"}],
+                    "responses": responses(json!({"200": json_body("TokenInfo", "The token, revoked.")}), &["400", "401", "403", "404", "429", "500"])
                 }
             },
             "/v1/admin/groups/{group}/payments": {
@@ -398,7 +446,7 @@ pub fn document() -> Value {
                         "required": true,
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NewPayment"}}}
                     },
-                    "responses": responses(json!({"201": json_body("Payment", "Recorded.")}), &["400", "401", "403", "404", "413", "422", "429", "500"])
+                    "responses": responses(json!({"201": json_body("Payment", "Recorded.")}), &["400", "401", "403", "404", "408", "413", "422", "429", "500"])
                 }
             }
         },
@@ -412,6 +460,12 @@ pub fn document() -> Value {
                     "schema": {"type": "string", "minLength": 1},
                     "example": "G0001",
                     "description": "Group code (団体コード)."
+                },
+                "token_id": {
+                    "name": "token_id", "in": "path", "required": true,
+                    "schema": {"type": "integer"},
+                    "example": 1,
+                    "description": "A token's number (`token_id`)."
                 },
                 "month": {
                     "name": "month", "in": "path", "required": true,

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::auth::{self, Caller, Role};
+use crate::auth::{self, Caller};
 use crate::error::{bytes_response, json_response, ApiError};
 use crate::ledger::{self, Accept, Built, Summary};
 use crate::AppState;
@@ -24,55 +24,6 @@ use crate::AppState;
 /// The peer address of a connection, put on each request by the TLS accept loop.
 #[derive(Clone, Copy, Debug)]
 pub struct Peer(pub IpAddr);
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Caller, ApiError> {
-        let peer = parts.extensions.get::<Peer>().map(|p| p.0);
-        let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message);
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-            return Err(unauthorized(
-                "APIトークンが必要です（Authorization: Bearer <トークン>）",
-            ));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                let (scheme, rest) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-            })
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| unauthorized("Authorization ヘッダーは「Bearer <トークン>」の形で指定してください"))?;
-        state.limiter().check(peer)?;
-        let hash = auth::hash_token(token);
-        if let Some(c) = state.cached_caller(&hash) {
-            return Ok(c);
-        }
-        let st = state.clone();
-        let h = hash.clone();
-        let found = state.blocking(move || st.db().read(|tx| Ok(tx.srv_token(&h)?))).await?;
-        match found {
-            Some(row) => {
-                let role = match (row.role.as_str(), row.group_code) {
-                    ("staff", _) => Role::Staff,
-                    (_, Some(g)) => Role::Group(g),
-                    _ => return Err(ApiError::internal("group token without a group")),
-                };
-                let caller = Caller { token_id: row.id, role };
-                state.cache_caller(hash, caller.clone());
-                Ok(caller)
-            }
-            None => {
-                state.limiter().failed(peer);
-                Err(unauthorized(
-                    "APIトークンが正しくありません。保険会社から発行されたトークンを確認してください",
-                ))
-            }
-        }
-    }
-}
 
 /// Path parameters, refused with our error shape.
 pub struct Params<T>(pub T);
@@ -106,7 +57,7 @@ fn parse_month(s: &str) -> Result<YearMonth, ApiError> {
     })
 }
 
-fn require_staff(caller: &Caller) -> Result<(), ApiError> {
+pub(crate) fn require_staff(caller: &Caller) -> Result<(), ApiError> {
     if caller.is_staff() {
         Ok(())
     } else {
@@ -126,8 +77,29 @@ fn check_group(caller: &Caller, group: &str) -> Result<(), ApiError> {
     }
 }
 
-/// Read the whole body, refusing (413) one over the limit.
-async fn read_body(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, ApiError> {
+/// Read the whole body, refusing (413) one over the limit and (408) one that does not arrive
+/// within the body timeout. Called only once the caller is known to be allowed.
+pub(crate) async fn read_body(st: &AppState, body: Body, headers: &HeaderMap) -> Result<Vec<u8>, ApiError> {
+    let limits = st.limits();
+    match tokio::time::timeout(
+        limits.body_timeout,
+        read_body_within(body, headers, limits.max_body_bytes),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "body_timeout",
+            format!(
+                "送信データが{}秒以内に届きませんでした。回線の状態を確かめて、もう一度送ってください",
+                limits.body_timeout.as_secs()
+            ),
+        )),
+    }
+}
+
+async fn read_body_within(body: Body, headers: &HeaderMap, limit: usize) -> Result<Vec<u8>, ApiError> {
     let too_large = || {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -220,12 +192,7 @@ fn not_current(st: &AppState, group: &str, month: YearMonth, current: &str) -> R
     let g = group.to_string();
     let reported = st.db().read(|tx| Ok(tx.srv_report_for_month(&g, &m)?))?;
     Ok(match reported {
-        Some(r) => ApiError::conflict(
-            "already_reported",
-            format!("{group} {m}は結果報告を受け付け済みです（受付番号 {}）", r.receipt_no),
-        )
-        .with("receipt_no", json!(r.receipt_no))
-        .with("current_month", json!(current)),
+        Some(r) => already_reported(group, &m, &r).with("current_month", json!(current)),
         None => ApiError::not_found(format!(
             "{group} {m}の請求パッケージはありません。今お渡しできるのは{current}分です"
         ))
@@ -272,9 +239,9 @@ pub async fn post_report(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    // The body is read before anything is refused: answering while the client is still sending
-    // would cut the connection under it.
-    let bytes = read_body(body, &headers, st.limits().max_body_bytes).await;
+    // Who is calling is settled before a byte of the body is read: a request without a valid
+    // token (or for another group) costs the server no memory; its connection is closed after
+    // the answer (`finish`).
     let caller = caller?;
     let Params((group, month)) = params?;
     let month = parse_month(&month)?;
@@ -299,12 +266,27 @@ pub async fn post_report(
             })?
             .to_string(),
     };
-    let bytes = bytes?;
+    let bytes = read_body(&st, body, &headers).await?;
     let lock = st.group_lock(&group);
     let _guard = lock.lock().await;
     let s = st.clone();
     st.blocking(move || submit(&s, &caller, &group, month, &key, &bytes))
         .await
+}
+
+/// 409 `already_reported`: the month has a receipt already. The receipt itself (number, time,
+/// the idempotency key it was given for) is in the error as `receipt`, so a clerk whose first
+/// answer was lost records it instead of losing it.
+fn already_reported(group: &str, month: &str, r: &infoone_store::ledger_db::ReportRow) -> ApiError {
+    ApiError::conflict(
+        "already_reported",
+        format!(
+            "{group} {month}の結果報告は受付済みです（受付番号 {}）。1か月に受け付ける報告は1つです",
+            r.receipt_no
+        ),
+    )
+    .with("receipt_no", json!(r.receipt_no))
+    .with("receipt", ledger::receipt_json(r))
 }
 
 fn replay(row: &infoone_store::ledger_db::ReportRow) -> Response {
@@ -406,14 +388,7 @@ fn submit(
         ));
     }
     if let Some(r) = by_month {
-        return Err(ApiError::conflict(
-            "already_reported",
-            format!(
-                "{group} {m}の結果報告は受付済みです（受付番号 {}）。1か月に受け付ける報告は1つです",
-                r.receipt_no
-            ),
-        )
-        .with("receipt_no", json!(r.receipt_no)));
+        return Err(already_reported(group, &m, &r));
     }
     if g.current_month != m {
         return Err(ApiError::conflict(
@@ -551,10 +526,9 @@ pub async fn admin_load_package(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(body, &headers, st.limits().max_body_bytes).await;
     let caller = caller?;
     require_staff(&caller)?;
-    let bytes = bytes?;
+    let bytes = read_body(&st, body, &headers).await?;
     let s = st.clone();
     let pkg = st
         .blocking(move || {
@@ -604,11 +578,10 @@ pub async fn admin_load_roster(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(body, &headers, st.limits().max_body_bytes).await;
     let caller = caller?;
     let Params(group) = params?;
     require_staff(&caller)?;
-    let bytes = bytes?;
+    let bytes = read_body(&st, body, &headers).await?;
     let s = st.clone();
     let g = group.clone();
     let roster = st
@@ -659,48 +632,6 @@ pub async fn admin_load_roster(
     .await
 }
 
-pub async fn admin_create_token(
-    State(st): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    params: Result<Params<String>, ApiError>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    // No body is expected; whatever comes is read (and ignored) before answering.
-    let _ = read_body(body, &headers, st.limits().max_body_bytes).await;
-    let caller = caller?;
-    let Params(group) = params?;
-    require_staff(&caller)?;
-    let s = st.clone();
-    st.blocking(move || {
-        let token = auth::new_token("iog_")?;
-        let hash = auth::hash_token(&token);
-        let at = stamp();
-        let actor = caller.actor();
-        let id = s.db().write(|tx| {
-            if tx.srv_group(&group)?.is_none() {
-                return Err(ApiError::unknown_group(&group));
-            }
-            let id = tx.srv_insert_token(&hash, "group", Some(&group), "api", &at)?;
-            tx.audit(&Audit {
-                at: &at,
-                group_code: Some(&group),
-                action: "server.token.create",
-                entity: Some("token"),
-                key: Some(&id.to_string()),
-                source: Some(&actor),
-                ..Audit::default()
-            })?;
-            Ok(id)
-        })?;
-        Ok(json_response(
-            StatusCode::CREATED,
-            &json!({"token": token, "token_id": id, "group": group}),
-        ))
-    })
-    .await
-}
-
 #[derive(Deserialize)]
 struct NewPayment {
     office: String,
@@ -720,11 +651,10 @@ pub async fn admin_record_payment(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let bytes = read_body(body, &headers, st.limits().max_body_bytes).await;
     let caller = caller?;
     let Params(group) = params?;
     require_staff(&caller)?;
-    let bytes = bytes?;
+    let bytes = read_body(&st, body, &headers).await?;
     let payment: NewPayment = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::unprocessable("invalid_payment", format!("入金データが読めません: {e}")))?;
     let month = parse_month(&payment.month).map_err(|e| ApiError::unprocessable("invalid_payment", e.message))?;

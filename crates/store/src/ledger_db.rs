@@ -12,6 +12,8 @@ use rusqlite::{params, OptionalExtension, TransactionBehavior};
 
 use crate::{Result, Store, StoreError, Tx};
 
+pub use crate::ledger_tokens::TokenRow;
+
 /// A group's row: its package `group` JSON and where its ledger stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupRow {
@@ -103,15 +105,6 @@ pub struct PaymentRow {
     pub recorded_at: String,
 }
 
-/// Who a token belongs to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TokenRow {
-    pub id: i64,
-    /// `staff` or `group`.
-    pub role: String,
-    pub group_code: Option<String>,
-}
-
 /// The tables of one group's ledger (not its reports, payments or tokens).
 const LEDGER_TABLES: [&str; 8] = [
     "srv_offices",
@@ -125,12 +118,24 @@ const LEDGER_TABLES: [&str; 8] = [
 ];
 
 impl Store {
-    /// For the server's writer: a large page cache, and no WAL checkpoint at commit (the server
-    /// checkpoints in the background with [`Store::checkpoint`]).
+    /// For the server's connections: every commit synced to disk (`synchronous=FULL`: an
+    /// accepted report survives a power cut, not only a crash of the process), a large page
+    /// cache, and the WAL checkpointed at commit once it passes 1,000 pages (SQLite's default,
+    /// kept explicit) besides the server's own PASSIVE checkpoints after each write, so the WAL
+    /// stays bounded; `journal_size_limit` truncates it back to 64 MiB after a checkpoint.
     pub fn tune_for_server(&mut self, cache_kib: i64) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "FULL")?;
         self.conn.pragma_update(None, "cache_size", -cache_kib)?;
-        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+        self.conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
         Ok(())
+    }
+
+    /// `(synchronous, wal_autocheckpoint)` of this connection (for tests and `infoone server`).
+    pub fn durability(&self) -> Result<(i64, i64)> {
+        let sync: i64 = self.conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+        let auto: i64 = self.conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
+        Ok((sync, auto))
     }
 
     /// Copy the WAL into the database as far as readers allow (PASSIVE: blocks nobody).
@@ -536,11 +541,15 @@ impl Tx<'_> {
         )?)
     }
 
-    /// Record a report; its receipt number is `R-<yyyymmdd of received_at>-<id, 6 digits>`.
+    /// Record a report; its receipt number is `R-<yyyymmdd of received_at>-<n, 6 digits>`, `n`
+    /// from the `srv_receipt_numbers` AUTOINCREMENT sequence: never handed out twice, even
+    /// after the last report's row is gone (a restore, a manual fix).
     pub fn srv_insert_report(&self, r: &NewReport<'_>) -> Result<ReportRow> {
-        let id: i64 = self
-            .0
-            .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM srv_reports", [], |row| row.get(0))?;
+        self.0.execute(
+            "INSERT INTO srv_receipt_numbers (issued_at) VALUES (?1)",
+            [r.received_at],
+        )?;
+        let id: i64 = self.0.last_insert_rowid();
         let day: String = r.received_at.chars().filter(char::is_ascii_digit).take(8).collect();
         let receipt_no = format!("R-{day}-{id:06}");
         self.0.execute(
@@ -661,42 +670,6 @@ impl Tx<'_> {
     }
 
     // ---- tokens ---------------------------------------------------------------------------
-
-    pub fn srv_insert_token(
-        &self,
-        token_hash: &str,
-        role: &str,
-        group_code: Option<&str>,
-        label: &str,
-        at: &str,
-    ) -> Result<i64> {
-        self.0.execute(
-            "INSERT INTO srv_tokens (token_hash, role, group_code, label, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![token_hash, role, group_code, label, at],
-        )?;
-        Ok(self.0.last_insert_rowid())
-    }
-
-    pub fn srv_token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
-        let mut st = self
-            .0
-            .prepare_cached("SELECT id, role, group_code FROM srv_tokens WHERE token_hash = ?1")?;
-        Ok(st
-            .query_row([token_hash], |r| {
-                Ok(TokenRow {
-                    id: r.get(0)?,
-                    role: r.get(1)?,
-                    group_code: r.get(2)?,
-                })
-            })
-            .optional()?)
-    }
-
-    pub fn srv_staff_tokens(&self) -> Result<i64> {
-        Ok(self
-            .0
-            .query_row("SELECT COUNT(*) FROM srv_tokens WHERE role = 'staff'", [], |r| r.get(0))?)
-    }
 }
 
 #[cfg(test)]
@@ -757,5 +730,39 @@ mod tests {
             ..r
         };
         assert!(s.write(|tx| tx.srv_insert_report(&other)).is_err());
+    }
+
+    #[test]
+    fn a_receipt_number_never_repeats_even_after_the_last_report_is_gone() {
+        let mut s = Store::open_in_memory().unwrap();
+        let r = NewReport {
+            group_code: "G1",
+            month: "2026-12",
+            idempotency_key: "k",
+            body_sha256: "h",
+            received_at: "2026-12-05T10:00:00+09:00",
+            package_version: "v",
+            body: b"{}",
+        };
+        let first = s.write(|tx| tx.srv_insert_report(&r)).unwrap();
+        // The row goes (a restore from an older copy of one table, a manual fix): MAX(id) + 1
+        // would give its receipt number to the next report.
+        s.write(|tx| {
+            tx.0.execute("DELETE FROM srv_reports WHERE id = ?1", [first.id])?;
+            Ok::<_, StoreError>(())
+        })
+        .unwrap();
+        let second = s.write(|tx| tx.srv_insert_report(&r)).unwrap();
+        assert_ne!(second.receipt_no, first.receipt_no);
+        assert_eq!(second.receipt_no, "R-20261205-000002");
+    }
+
+    #[test]
+    fn the_servers_connections_sync_every_commit_and_checkpoint_the_wal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("ledger.db")).unwrap();
+        s.tune_for_server(1024).unwrap();
+        // synchronous 2 = FULL; the WAL is checkpointed once it passes 1,000 pages (0 = never).
+        assert_eq!(s.durability().unwrap(), (2, 1000));
     }
 }

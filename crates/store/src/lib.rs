@@ -12,6 +12,7 @@ use infoone_domain::month::YearMonth;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 pub mod ledger_db;
+pub mod ledger_tokens;
 pub mod outbox;
 pub mod unpaid;
 
@@ -20,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/0002_insurer_ledger.sql")),
     (3, include_str!("migrations/0003_outbox.sql")),
     (4, include_str!("migrations/0004_unpaid.sql")),
+    (5, include_str!("migrations/0005_durability.sql")),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -254,6 +254,28 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Hold a queued entry for sending until `until` (unix seconds) as `holder`; `false` when
+    /// another holder's claim still runs (or the entry is no longer queued). Call it inside an
+    /// IMMEDIATE transaction ([`crate::Store::write`]) so two processes cannot both win.
+    pub fn outgoing_claim(&self, id: i64, holder: &str, now: i64, until: i64) -> Result<bool> {
+        Ok(self.0.execute(
+            "UPDATE outbox SET claimed_by = ?2, claimed_until = ?4
+             WHERE id = ?1 AND status = 'queued'
+               AND (claimed_by IS NULL OR claimed_by = ?2 OR claimed_until IS NULL OR claimed_until <= ?3)",
+            params![id, holder, now, until],
+        )? == 1)
+    }
+
+    /// Let go of an entry `holder` claimed (a sent entry keeps its row as it is: it is final).
+    pub fn outgoing_release(&self, id: i64, holder: &str) -> Result<()> {
+        self.0.execute(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL
+             WHERE id = ?1 AND claimed_by = ?2 AND status <> 'sent'",
+            params![id, holder],
+        )?;
+        Ok(())
+    }
+
     /// The month was reopened and reconfirmed before this report went out.
     pub fn outgoing_superseded(&self, id: i64, at: &str) -> Result<()> {
         self.0.execute(
