@@ -268,6 +268,19 @@ def main():
         w.snap("submitted")
         w.nav("dashboard")
         w.snap("dashboard-reported")
+        month_actions = dict(ACTIONS)
+
+        # The other main screens, for the pictures (not counted in the month's actions).
+        w.nav("members")
+        w.find("#members-table [data-employee-no], #members-table tbody tr")
+        w.type("#member-search", "ヤマ")
+        time.sleep(1)
+        w.snap("members")
+        w.nav("settings")
+        w.snap("settings")
+        w.click("#lang")
+        w.nav("bill")
+        w.snap("bill-english")
     except SystemExit:
         try:
             w.snap("failure")
@@ -277,8 +290,8 @@ def main():
         raise
     finally:
         w.close()
-    total = sum(ACTIONS.values())
-    print("user actions: " + ", ".join(f"{k} {v}" for k, v in ACTIONS.items()) + f" — {total} in all")
+    total = sum(month_actions.values())
+    print("user actions for the month: " + ", ".join(f"{k} {v}" for k, v in month_actions.items()) + f" — {total} in all")
     check(total <= 30, f"the whole month takes at most 30 user actions ({total})")
     print("desktop WebDriver month walk passed")
 

@@ -91,6 +91,14 @@ pub(crate) fn submit_view(s: &Submitted, outbox: Vec<Outgoing>) -> SubmitView {
                 "保険会社が結果報告を受け付けました".to_string()
             },
         ),
+        Some(Outcome::AlreadyReported { receipt, .. }) => (
+            "sent",
+            Some(receipt.receipt_no.clone()),
+            Some(receipt.received_at.clone()),
+            "保険会社はこの月の結果報告を以前の送信で受け付けていました（その受付番号を記録しました）。\
+             確定をやり直した内容との違いは保険会社に確認してください"
+                .to_string(),
+        ),
         Some(Outcome::Refused { error }) => ("refused", None, None, error.message.clone()),
         Some(Outcome::Queued { error }) => ("queued", None, None, error.message.clone()),
         None => (
