@@ -258,6 +258,9 @@ def main():
         recon = wait_for("the reconciliation", lambda: w.find_all("#recon") and w.text("#recon"))
         check(w.no_error() and "000147" in recon, "the deduction results are reconciled member by member")
         w.snap("reconciliation")
+        w.click("#recon-export")
+        note = wait_for("the reconciliation workbook", lambda: w.find_all("#notice") and "xlsx" in w.text("#notice") and w.text("#notice"))
+        check(w.no_error(), f"the reconciliation is exported to Excel ({note.strip()[-60:]})")
 
         # 8. One click: submitted, the receipt number shown.
         w.nav("report")

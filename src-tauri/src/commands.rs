@@ -261,6 +261,12 @@ pub async fn reconciliation(desk: State<'_, Desk>, app: AppHandle) -> Res<Reconc
 
 #[tauri::command]
 #[specta::specta]
+pub async fn export_reconciliation(desk: State<'_, Desk>, app: AppHandle) -> Res<ExportSummary> {
+    run(&desk, &app, |s, _, _| s.export_reconciliation()).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn import_bank_result(desk: State<'_, Desk>, app: AppHandle, source: Source) -> Res<Option<ExportSummary>> {
     run(&desk, &app, move |s, app, d| {
         file(app, d, source, Kind::BankResult)?

@@ -42,6 +42,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             open_out_dir,
             import_deductions,
             reconciliation,
+            export_reconciliation,
             import_bank_result,
             unpaid,
             reminders,

@@ -27,6 +27,7 @@ export const commands = {
 	openOutDir: () => typedError<string, AppError>(__TAURI_INVOKE("open_out_dir")),
 	importDeductions: (source: Source, full: boolean) => typedError<DeductionSummary | null, AppError>(__TAURI_INVOKE("import_deductions", { source, full })),
 	reconciliation: () => typedError<Reconciliation, AppError>(__TAURI_INVOKE("reconciliation")),
+	exportReconciliation: () => typedError<ExportSummary, AppError>(__TAURI_INVOKE("export_reconciliation")),
 	importBankResult: (source: Source) => typedError<ExportSummary | null, AppError>(__TAURI_INVOKE("import_bank_result", { source })),
 	unpaid: (all: boolean) => typedError<UnpaidItem[], AppError>(__TAURI_INVOKE("unpaid", { all })),
 	reminders: () => typedError<ExportSummary, AppError>(__TAURI_INVOKE("reminders")),

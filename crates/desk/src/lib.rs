@@ -363,6 +363,14 @@ impl Session {
         self.step(false, browse::reconciliation)
     }
 
+    /// The reconciliation as an Excel workbook in this month's output folder.
+    pub fn export_reconciliation(&self) -> Result<ExportSummary> {
+        let out = self.month_dir()?;
+        self.step(false, |s, at| {
+            infoone_app::export::reconciliation_xlsx(s, at, &out, now())
+        })
+    }
+
     pub fn import_bank_result(&self, file: &Path) -> Result<ExportSummary> {
         self.step(true, |s, at| {
             infoone_app::export::import_zengin_result(s, at, file, now())

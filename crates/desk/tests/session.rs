@@ -50,7 +50,11 @@ fn the_whole_month_through_the_session() {
     assert!(o.demo && o.token_saved);
     assert!(o.connection.as_ref().is_some_and(|c| c.ok));
     let d = o.current.unwrap();
-    assert!(matches!(d.status.state.as_str(), "loaded" | "adjusting"), "{}", d.status.state);
+    assert!(
+        matches!(d.status.state.as_str(), "loaded" | "adjusting"),
+        "{}",
+        d.status.state
+    );
     assert!(d.steps.iter().any(|s| s.current && s.code == d.status.state));
     assert_eq!(d.steps.iter().filter(|s| s.current).count(), 1);
 
@@ -154,6 +158,9 @@ fn the_whole_month_through_the_session() {
     assert_eq!(recon.buckets.values().sum::<usize>(), recon.rows.len());
     assert!(recon.buckets.get("matched").copied().unwrap_or(0) > 0);
     assert_eq!(ok(session.overview()).current.unwrap().next, "submit");
+    let xlsx = ok(session.export_reconciliation());
+    assert_eq!(xlsx.records, recon.rows.len());
+    assert!(Path::new(&xlsx.files[0]).exists());
 
     // One click: submitted, a receipt number.
     let sent = ok(session.submit());
@@ -185,4 +192,77 @@ fn the_whole_month_through_the_session() {
     drop(session);
     let again = ok(Session::open(&db));
     assert_eq!(ok(again.overview()).current.unwrap().status.month, "2026-12");
+}
+
+/// The steps the month walk above does not take: a package file, the month picker, rejecting,
+/// the Excel roster round trip, the output folder and the unpaid list, offline.
+#[test]
+fn file_steps_and_the_month_picker_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("infoone.db");
+    let session = ok(Session::open(&db));
+    let worked = root().join("tests/data/worked-example/bill-package.json");
+    let loaded = ok(session.load_file(&worked));
+    let sampled = ok(session.load_file(&sample("bill-package.json")));
+    assert_ne!(loaded.group, sampled.group);
+    let o = ok(session.overview());
+    assert_eq!(o.months.len(), 2);
+    assert_eq!(o.current.as_ref().unwrap().status.group, sampled.group);
+    assert!(o.server.is_none() && !o.token_saved && o.connection.is_none());
+
+    // The month picker.
+    ok(session.select(&loaded.group, &loaded.month));
+    assert_eq!(ok(session.overview()).current.unwrap().status.group, loaded.group);
+    assert_eq!(
+        session.select("G9999", "2026-12").err().map(|e| e.code),
+        Some(ErrorCode::NotFound)
+    );
+    assert_eq!(
+        session.select(&loaded.group, "2026/13").err().map(|e| e.code),
+        Some(ErrorCode::BadInput)
+    );
+    ok(session.select(&sampled.group, &sampled.month));
+
+    // Reject one proposed change; the preview of a rejected one still shows its effect.
+    let web = ok(session.changes())
+        .into_iter()
+        .find(|c| c.status == "proposed")
+        .unwrap();
+    assert_eq!(ok(session.reject(vec![web.id])).rejected, 1);
+    let p = ok(session.preview(&[web.id]));
+    assert!(p.refused.is_empty() && p.after_total >= p.before_total);
+
+    // Offline: fetching and submitting say so; nothing is lost.
+    let e = session.load_from_server("2026-12").err().unwrap();
+    assert_ne!(
+        e.code,
+        ErrorCode::Internal,
+        "no server configured is the clerk's to fix: {}",
+        e.message
+    );
+
+    // The roster: exported after confirmation, imported back as proposed changes (none when
+    // unchanged).
+    ok(session.accept(None));
+    ok(session.confirm());
+    let out = dir.path().join("out");
+    ok(session.set_out_dir(&out));
+    assert_eq!(ok(session.out_dir()), out);
+    let exports = ok(session.export_all(&|_| {}));
+    let roster = exports
+        .iter()
+        .flat_map(|e| e.files.iter())
+        .find(|f| f.ends_with(".xlsx") && f.contains("roster"))
+        .cloned()
+        .unwrap_or_else(|| panic!("no roster in {exports:?}"));
+    ok(session.reopen("名簿の確認"));
+    let back = ok(session.import_roster(std::path::Path::new(&roster)));
+    assert_eq!(back.records, 0, "an unchanged roster proposes nothing: {back:?}");
+    assert!(ok(session.unpaid(false)).is_empty());
+
+    // The settings survive a restart.
+    drop(session);
+    let again = ok(Session::open(&db));
+    assert_eq!(ok(again.out_dir()), out);
+    assert_eq!(ok(again.overview()).current.unwrap().status.group, sampled.group);
 }

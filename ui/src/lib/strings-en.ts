@@ -298,6 +298,8 @@ export const en: Record<Key, string> = {
   'ded.undeducted': 'Undeducted',
   'ded.payable': 'Payable',
   'ded.recon': 'Billed vs deducted',
+  'ded.export': 'Export to Excel',
+  'ded.exported': 'Reconciliation written',
   'ded.bucket.all': 'All',
   'ded.bucket.matched': 'Matched',
   'ded.bucket.partial': 'Partial',

@@ -296,6 +296,8 @@ export const ja = {
   'ded.undeducted': '未控除額',
   'ded.payable': '払込額',
   'ded.recon': '請求と控除の照合',
+  'ded.export': '照合表をExcelに出力',
+  'ded.exported': '照合表を書き出しました',
   'ded.bucket.all': 'すべて',
   'ded.bucket.matched': '一致',
   'ded.bucket.partial': '一部控除',

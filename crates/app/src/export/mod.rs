@@ -6,6 +6,7 @@
 mod extract;
 mod invoices;
 mod media;
+mod recon;
 mod roster;
 mod zengin;
 
@@ -21,6 +22,7 @@ pub use extract::extract;
 pub use invoices::invoices;
 pub(crate) use invoices::{context as invoice_context, safe as file_safe};
 pub use media::{media, MediaOptions};
+pub use recon::reconciliation_xlsx;
 pub use roster::{export_roster, import_roster};
 pub use zengin::{import_zengin_result, zengin, ResultItem, ZenginOutcome};
 
