@@ -10,6 +10,7 @@ pub mod extract;
 pub mod hr;
 pub mod kana;
 pub mod ledger;
+pub mod limits;
 pub mod media;
 pub mod package;
 pub mod pdf;
