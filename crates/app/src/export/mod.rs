@@ -22,7 +22,7 @@ pub use invoices::invoices;
 pub(crate) use invoices::{context as invoice_context, safe as file_safe};
 pub use media::{media, MediaOptions};
 pub use roster::{export_roster, import_roster};
-pub use zengin::{import_zengin_result, zengin};
+pub use zengin::{import_zengin_result, zengin, NOBODY_TO_DEBIT};
 
 use crate::{current_ledger, find_month, frozen, outcome_doc, AppError, ErrorCode, MonthRef, OutcomeDoc, Result};
 
