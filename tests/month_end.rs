@@ -294,7 +294,8 @@ fn month_end_without_a_collection_account_and_nobody_on_account_transfer_finishe
     let run = env.run(&args);
     assert!(run.ok, "exit {:?}: {}{}", run.code, run.stderr, run.stdout);
     assert!(
-        run.stdout.contains("口座振替の対象者がいないため全銀ファイルは作成しません"),
+        run.stdout
+            .contains("口座振替の対象者がいないため全銀ファイルは作成しません"),
         "{}",
         run.stdout
     );

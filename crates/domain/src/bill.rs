@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use crate::finding::{self, Finding, Severity};
 use crate::ledger::{DeductionReason, Enrollment, FeeSettlement, Ledger, UndeductedHandling, WithdrawalOption};
 use crate::money::{Ratio, Yen};
-use crate::product::PremiumError;
 use crate::month::{PolicyYear, YearMonth};
+use crate::product::PremiumError;
 
 /// The order in which a deduction covers lines: carry-over, then retroactive, then regular.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

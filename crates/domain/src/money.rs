@@ -130,16 +130,14 @@ impl Add for Yen {
     type Output = Yen;
     /// Saturates instead of overflowing (module docs).
     fn add(self, o: Yen) -> Yen {
-        self.checked_add(o)
-            .unwrap_or_else(|| Yen::saturated(o.is_positive()))
+        self.checked_add(o).unwrap_or_else(|| Yen::saturated(o.is_positive()))
     }
 }
 impl Sub for Yen {
     type Output = Yen;
     /// Saturates instead of overflowing (module docs).
     fn sub(self, o: Yen) -> Yen {
-        self.checked_sub(o)
-            .unwrap_or_else(|| Yen::saturated(o.is_negative()))
+        self.checked_sub(o).unwrap_or_else(|| Yen::saturated(o.is_negative()))
     }
 }
 impl Neg for Yen {

@@ -63,10 +63,7 @@ pub fn run(target: Target, data: &[u8]) -> Result<(), String> {
             Ok(_) => Ok(()),
             Err(e) => package_error(&e),
         },
-        Target::ZenginResult => file_result(
-            "result.txt",
-            crate::zengin::read_result("result.txt", data).map(drop),
-        ),
+        Target::ZenginResult => file_result("result.txt", crate::zengin::read_result("result.txt", data).map(drop)),
     }
 }
 
@@ -80,7 +77,11 @@ fn file_result(file: &str, result: Result<(), FileError>) -> Result<(), String> 
     if e.problems.is_empty() {
         return Err("a refusal without problems".into());
     }
-    if let Some(p) = e.problems.iter().find(|p| p.expected.trim().is_empty() || p.code.is_empty()) {
+    if let Some(p) = e
+        .problems
+        .iter()
+        .find(|p| p.expected.trim().is_empty() || p.code.is_empty())
+    {
         return Err(format!("a problem without message or code: {p:?}"));
     }
     Ok(())

@@ -54,10 +54,7 @@ pub fn check_size(name: &str, len: usize, max: usize, what: &str) -> Result<(), 
     if len > max {
         return Err(too_large(
             name,
-            format!(
-                "{what}が大きすぎます（{}バイト。{}バイトまで読み込めます）",
-                len, max
-            ),
+            format!("{what}が大きすぎます（{}バイト。{}バイトまで読み込めます）", len, max),
         ));
     }
     Ok(())
@@ -251,12 +248,18 @@ mod tests {
     #[test]
     fn address_scan_finds_overlong_addresses_across_chunks() {
         let mut scan = AddressScan::default();
-        assert_eq!(scan.feed(br#"<dimension ref="A1:XFD1048576"/><row r="1"><c r="A1" s="1">"#), None);
+        assert_eq!(
+            scan.feed(br#"<dimension ref="A1:XFD1048576"/><row r="1"><c r="A1" s="1">"#),
+            None
+        );
         assert_eq!(scan.feed(br#"<c r="A1234"#), None);
         assert_eq!(scan.feed(br#"5678"/>"#).as_deref(), Some("A12345678"));
         let mut scan = AddressScan::default();
         assert_eq!(scan.feed(br#"<c r = 'ABCD1'/>"#).as_deref(), Some("ABCD"));
         let mut scan = AddressScan::default();
-        assert_eq!(scan.feed(br#"<c t="s" xr:uid="{12345678-AAAA}"><v>123456789</v>"#), None);
+        assert_eq!(
+            scan.feed(br#"<c t="s" xr:uid="{12345678-AAAA}"><v>123456789</v>"#),
+            None
+        );
     }
 }

@@ -258,12 +258,21 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<(TextEncoding, Vec<Row>), FileEr
                 let byte = record.position().map_or(0, csv::Position::byte);
                 let row = lines.row_at(byte);
                 if record.len() > limits::MAX_COLUMNS {
-                    let (c, value) = record.iter().enumerate().skip(limits::MAX_COLUMNS).find(|(_, v)| !v.trim().is_empty()).unwrap_or((limits::MAX_COLUMNS, ""));
+                    let (c, value) = record
+                        .iter()
+                        .enumerate()
+                        .skip(limits::MAX_COLUMNS)
+                        .find(|(_, v)| !v.trim().is_empty())
+                        .unwrap_or((limits::MAX_COLUMNS, ""));
                     return Err(FileError::single(
                         name,
                         Problem::new(
                             limit_code::OUT_OF_RANGE,
-                            format!("列が多すぎます（{}列目まで。{}列あります）", limits::MAX_COLUMNS, record.len()),
+                            format!(
+                                "列が多すぎます（{}列目まで。{}列あります）",
+                                limits::MAX_COLUMNS,
+                                record.len()
+                            ),
                         )
                         .at_row(row)
                         .in_column(limits::column_name(c))
@@ -281,7 +290,11 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<(TextEncoding, Vec<Row>), FileEr
                         .at_row(row),
                     ));
                 }
-                if let Some((c, long)) = record.iter().enumerate().find(|(_, c)| c.len() > limits::MAX_CELL_CHARS && c.chars().count() > limits::MAX_CELL_CHARS) {
+                if let Some((c, long)) = record
+                    .iter()
+                    .enumerate()
+                    .find(|(_, c)| c.len() > limits::MAX_CELL_CHARS && c.chars().count() > limits::MAX_CELL_CHARS)
+                {
                     return Err(long_cell(name, row, c, long));
                 }
                 let cells: Vec<String> = record.iter().map(str::to_owned).collect();
@@ -394,7 +407,11 @@ fn read_workbook(name: &str, bytes: &[u8]) -> Result<Vec<Row>, FileError> {
         for (i, cells) in range.rows().enumerate() {
             let row = first_row + i + 1;
             let cells: Vec<String> = cells.iter().map(cell_text).collect();
-            if let Some((c, long)) = cells.iter().enumerate().find(|(_, c)| c.chars().count() > limits::MAX_CELL_CHARS) {
+            if let Some((c, long)) = cells
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.chars().count() > limits::MAX_CELL_CHARS)
+            {
                 return Err(long_cell(name, row, c, long));
             }
             rows.push(Row { row, cells });

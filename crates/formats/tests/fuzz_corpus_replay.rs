@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use infoone_formats::fuzzing::{run, Target};
 
 fn corpus(name: &str) -> Vec<(PathBuf, Vec<u8>)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus").join(name);
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fuzz/corpus")
+        .join(name);
     let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| {
@@ -43,13 +45,19 @@ fn the_seed_files_are_accepted() {
     // The hand-made seeds are good files: the replay reads them, not only refuses them.
     let hr = corpus("hr_xlsx");
     let seed = hr.iter().find(|(p, _)| p.ends_with("hr_sheet.xml")).unwrap();
-    let snapshot = infoone_formats::hr::read_hr_bytes("hr.xlsx", &infoone_formats::fuzzing::xlsx_with_sheet(&seed.1)).unwrap();
+    let snapshot =
+        infoone_formats::hr::read_hr_bytes("hr.xlsx", &infoone_formats::fuzzing::xlsx_with_sheet(&seed.1)).unwrap();
     assert_eq!(snapshot.rows.len(), 2);
     let roster = corpus("roster_xlsx");
     let seed = roster.iter().find(|(p, _)| p.ends_with("roster_sheet.xml")).unwrap();
-    let read = infoone_formats::roster::read_roster_bytes("roster.xlsx", &infoone_formats::fuzzing::xlsx_with_sheet(&seed.1)).unwrap();
+    let read =
+        infoone_formats::roster::read_roster_bytes("roster.xlsx", &infoone_formats::fuzzing::xlsx_with_sheet(&seed.1))
+            .unwrap();
     assert_eq!(read.rows.len(), 2);
     let package = corpus("package_json");
-    let seed = package.iter().find(|(p, _)| p.ends_with("worked-example.json")).unwrap();
+    let seed = package
+        .iter()
+        .find(|(p, _)| p.ends_with("worked-example.json"))
+        .unwrap();
     assert!(infoone_formats::package::parse_package("p.json", &seed.1).is_ok());
 }

@@ -86,7 +86,10 @@ fn a_cell_longer_than_excel_allows_is_refused() {
     let csv = format!("{}\n000101,{long},1980-01-02,男,O001\n", HR_HEADERS.join(","));
     let err = read_hr_bytes("hr.csv", csv.as_bytes()).unwrap_err();
     let p = only_problem(&err);
-    assert_eq!((p.code, p.row, p.column.as_deref()), (limit_code::TOO_LARGE, Some(2), Some("B")));
+    assert_eq!(
+        (p.code, p.row, p.column.as_deref()),
+        (limit_code::TOO_LARGE, Some(2), Some("B"))
+    );
     assert!(p.expected.contains("32768文字"), "{}", p.expected);
 }
 
