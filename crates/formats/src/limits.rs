@@ -35,6 +35,8 @@ pub const MAX_SHEET_XML_BYTES: u64 = 4 * 1024 * 1024 * 1024;
 /// Decompressed bytes of any other workbook part (shared strings, styles: calamine holds these
 /// in memory).
 pub const MAX_PART_BYTES: u64 = 256 * 1024 * 1024;
+/// Bytes of a bill package (JSON, read whole: the 300,000-member sample's is 754 MB).
+pub const MAX_PACKAGE_BYTES: usize = 2 * 1024 * 1024 * 1024;
 /// Entries in a workbook's zip.
 pub const MAX_ZIP_ENTRIES: usize = 10_000;
 /// Largest amount of yen a file may state (10 digits: the Zengin amount field's width).

@@ -136,6 +136,7 @@ pub fn import_zengin_result(
     let name = file
         .file_name()
         .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    crate::check_input_size(file, infoone_formats::limits::MAX_TEXT_BYTES)?;
     let bytes =
         std::fs::read(file).map_err(|e| AppError::bad_input(format!("{}: 読み込めません（{e}）", file.display())))?;
     let result = zengin::read_result(&name, &bytes)?;
