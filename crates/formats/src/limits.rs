@@ -131,7 +131,7 @@ pub fn check_workbook_zip(name: &str, bytes: &[u8]) -> Result<(), FileError> {
                         name,
                         Problem::new(
                             limit_code::OUT_OF_RANGE,
-                            format!("セル番地がExcelの範囲（XFD1048576まで）を超えています（{part}）"),
+                            format!("セル番地がExcelの範囲（XFD1048576まで）を超えているか、範囲の終わりが始まりより前です（{part}）"),
                         )
                         .with_value(bad),
                     ));
@@ -161,10 +161,11 @@ struct AddressScan {
 enum ScanState {
     #[default]
     Text,
-    /// After `name=`, before the quote.
-    Equals { wanted: bool },
+    /// After `name=`, before the quote; `range`: the attribute is `ref`, a range whose end must
+    /// not come before its start (calamine subtracts them).
+    Equals { wanted: bool, range: bool },
     /// Inside a quoted value.
-    Value { quote: u8, wanted: bool },
+    Value { quote: u8, wanted: bool, range: bool },
 }
 
 impl AddressScan {
@@ -174,7 +175,8 @@ impl AddressScan {
                 ScanState::Text => {
                     if b == b'=' {
                         let wanted = self.name == b"r" || self.name.ends_with(b"ref");
-                        self.state = ScanState::Equals { wanted };
+                        let range = self.name == b"ref";
+                        self.state = ScanState::Equals { wanted, range };
                         self.name.clear();
                         self.name_ended = false;
                     } else if b.is_ascii_alphanumeric() || b == b':' || b == b'_' {
@@ -192,9 +194,13 @@ impl AddressScan {
                         self.name.clear();
                     }
                 }
-                ScanState::Equals { wanted } => {
+                ScanState::Equals { wanted, range } => {
                     if b == b'"' || b == b'\'' {
-                        self.state = ScanState::Value { quote: b, wanted };
+                        self.state = ScanState::Value {
+                            quote: b,
+                            wanted,
+                            range,
+                        };
                         self.value.clear();
                         self.letters = 0;
                         self.digits = 0;
@@ -202,9 +208,12 @@ impl AddressScan {
                         self.state = ScanState::Text;
                     }
                 }
-                ScanState::Value { quote, wanted } => {
+                ScanState::Value { quote, wanted, range } => {
                     if b == quote {
                         self.state = ScanState::Text;
+                        if range && reversed(&self.value) {
+                            return Some(String::from_utf8_lossy(&self.value).into_owned());
+                        }
                         continue;
                     }
                     if !wanted {
@@ -233,6 +242,39 @@ impl AddressScan {
         }
         None
     }
+}
+
+/// Whether a range `A1:B2` ends before it starts (row or column), as calamine reads it.
+fn reversed(value: &[u8]) -> bool {
+    let mut parts = value.split(|b| *b == b':');
+    let (Some(start), Some(end), None) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    match (cell_position(start), cell_position(end)) {
+        (Some((r1, c1)), Some((r2, c2))) => r2 < r1 || c2 < c1,
+        _ => false,
+    }
+}
+
+/// (row, column) of an address such as `XFD1048576` (letters of any case, then digits).
+fn cell_position(address: &[u8]) -> Option<(u64, u64)> {
+    let split = address.iter().position(u8::is_ascii_digit)?;
+    let (letters, digits) = address.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || digits.len() > 7 {
+        return None;
+    }
+    let mut column = 0u64;
+    for b in letters {
+        column = column * 26 + u64::from(b.to_ascii_uppercase().checked_sub(b'A')?) + 1;
+    }
+    let mut row = 0u64;
+    for b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        row = row * 10 + u64::from(b - b'0');
+    }
+    Some((row, column))
 }
 
 #[cfg(test)]

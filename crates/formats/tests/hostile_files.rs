@@ -197,3 +197,22 @@ fn an_oversized_zengin_result_is_refused_before_it_is_split() {
     let err = read_result("result.txt", &bytes).unwrap_err();
     assert_eq!(only_problem(&err).code, limit_code::TOO_LARGE);
 }
+
+/// Found by the fuzzer (hr_xlsx, roster_xlsx): a worksheet dimension that ends before it starts
+/// made calamine subtract with overflow (a panic in a debug build, garbage in a release one).
+#[test]
+fn a_reversed_dimension_is_refused() {
+    let xml = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="B2:A1"/><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#;
+    let bytes = infoone_formats::fuzzing::xlsx_with_sheet(xml);
+    for err in [
+        read_hr_bytes("hr.xlsx", &bytes).unwrap_err(),
+        read_roster_bytes("roster.xlsx", &bytes).unwrap_err(),
+    ] {
+        let p = only_problem(&err);
+        assert_eq!(
+            (p.code, p.value.as_deref()),
+            (limit_code::OUT_OF_RANGE, Some("B2:A1")),
+            "{err}"
+        );
+    }
+}
