@@ -142,9 +142,11 @@ pub fn check_workbook_zip(name: &str, bytes: &[u8]) -> Result<(), FileError> {
     Ok(())
 }
 
-/// Finds the values of the attributes `r` and `ref` in worksheet XML, fed in chunks, and reports
-/// the first one with a run of more than 3 letters or 7 digits (XFD1048576 has 3 and 7): calamine
-/// would overflow on it.
+/// Finds the values of the attributes `r` and `ref` in the tags of worksheet XML, fed in chunks,
+/// and reports the first one with a run of more than 3 letters or 7 digits (XFD1048576 has 3 and
+/// 7), or a `ref` range that ends before it starts: calamine would overflow on either. Text,
+/// comments, CDATA, processing instructions and declarations are skipped as an XML parser skips
+/// them, so a quote in a cell's text cannot hide an attribute.
 #[derive(Default)]
 struct AddressScan {
     /// The last bytes of the current name (attribute names are short).
@@ -155,25 +157,108 @@ struct AddressScan {
     value: Vec<u8>,
     letters: usize,
     digits: usize,
+    /// The bytes after `<!` while telling a comment from CDATA from a declaration.
+    bang: Vec<u8>,
+    /// The last two bytes seen while skipping (to find `-->`, `]]>`, `?>` across chunks).
+    tail: [u8; 2],
+    /// `[` depth inside a declaration.
+    depth: usize,
 }
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
 enum ScanState {
+    /// Outside any tag (element text).
     #[default]
     Text,
+    /// Just after `<`.
+    Open,
+    /// Inside a tag, between attributes.
+    Tag,
     /// After `name=`, before the quote; `range`: the attribute is `ref`, a range whose end must
     /// not come before its start (calamine subtracts them).
-    Equals { wanted: bool, range: bool },
+    Equals {
+        wanted: bool,
+        range: bool,
+    },
     /// Inside a quoted value.
-    Value { quote: u8, wanted: bool, range: bool },
+    Value {
+        quote: u8,
+        wanted: bool,
+        range: bool,
+    },
+    /// After `<!`, reading the next bytes into `bang`.
+    Bang,
+    Comment,
+    Cdata,
+    /// `<!DOCTYPE …>` and the like, up to the `>` outside brackets.
+    Declaration,
+    /// `<? … ?>`.
+    Instruction,
 }
 
 impl AddressScan {
     fn feed(&mut self, chunk: &[u8]) -> Option<String> {
         for &b in chunk {
+            let tail = self.tail;
+            self.tail = [tail[1], b];
             match self.state {
                 ScanState::Text => {
-                    if b == b'=' {
+                    if b == b'<' {
+                        self.state = ScanState::Open;
+                    }
+                }
+                ScanState::Open => match b {
+                    b'!' => {
+                        self.bang.clear();
+                        self.state = ScanState::Bang;
+                    }
+                    b'?' => {
+                        self.tail = [0, 0];
+                        self.state = ScanState::Instruction;
+                    }
+                    _ => {
+                        self.name.clear();
+                        self.name_ended = false;
+                        self.state = ScanState::Tag;
+                        if b == b'>' {
+                            self.state = ScanState::Text;
+                        }
+                    }
+                },
+                ScanState::Bang => {
+                    self.bang.push(b);
+                    if self.bang == b"--" {
+                        self.tail = [0, 0];
+                        self.state = ScanState::Comment;
+                    } else if self.bang == b"[CDATA[" {
+                        self.tail = [0, 0];
+                        self.state = ScanState::Cdata;
+                    } else if !b"--".starts_with(&self.bang) && !b"[CDATA[".starts_with(&self.bang) {
+                        self.depth = 0;
+                        self.state = ScanState::Declaration;
+                        self.skip_declaration(b);
+                    }
+                }
+                ScanState::Comment => {
+                    if b == b'>' && tail == *b"--" {
+                        self.state = ScanState::Text;
+                    }
+                }
+                ScanState::Cdata => {
+                    if b == b'>' && tail == *b"]]" {
+                        self.state = ScanState::Text;
+                    }
+                }
+                ScanState::Declaration => self.skip_declaration(b),
+                ScanState::Instruction => {
+                    if b == b'>' && tail[1] == b'?' {
+                        self.state = ScanState::Text;
+                    }
+                }
+                ScanState::Tag => {
+                    if b == b'>' {
+                        self.state = ScanState::Text;
+                    } else if b == b'=' {
                         let wanted = self.name == b"r" || self.name.ends_with(b"ref");
                         let range = self.name == b"ref";
                         self.state = ScanState::Equals { wanted, range };
@@ -204,13 +289,15 @@ impl AddressScan {
                         self.value.clear();
                         self.letters = 0;
                         self.digits = 0;
-                    } else if !b.is_ascii_whitespace() {
+                    } else if b == b'>' {
                         self.state = ScanState::Text;
+                    } else if !b.is_ascii_whitespace() {
+                        self.state = ScanState::Tag;
                     }
                 }
                 ScanState::Value { quote, wanted, range } => {
                     if b == quote {
-                        self.state = ScanState::Text;
+                        self.state = ScanState::Tag;
                         if range && reversed(&self.value) {
                             return Some(String::from_utf8_lossy(&self.value).into_owned());
                         }
@@ -241,6 +328,15 @@ impl AddressScan {
             }
         }
         None
+    }
+
+    fn skip_declaration(&mut self, b: u8) {
+        match b {
+            b'[' => self.depth += 1,
+            b']' => self.depth = self.depth.saturating_sub(1),
+            b'>' if self.depth == 0 => self.state = ScanState::Text,
+            _ => {}
+        }
     }
 }
 
