@@ -254,3 +254,57 @@ fn a_failed_debit_is_on_the_unpaid_list_until_marked_paid() {
     let again = env.run(&["unpaid", "paid", &id, "--date", "2027-01-16"]);
     assert_eq!(again.code, Some(4), "{}", again.stderr);
 }
+
+/// Issue 9: a group without `collection_account` and with nobody on account transfer finishes
+/// `month-end` (it stopped with exit 5 at the Zengin step although there was nothing to debit);
+/// the Zengin step says why there is no file.
+#[test]
+fn month_end_without_a_collection_account_and_nobody_on_account_transfer_finishes() {
+    let env = Env::new();
+    let mut package: Value =
+        serde_json::from_slice(&std::fs::read(common::data("worked-example/bill-package.json")).unwrap()).unwrap();
+    package["group"].as_object_mut().unwrap().remove("collection_account");
+    let package_path = env.path("bill-package.json");
+    std::fs::write(&package_path, serde_json::to_vec_pretty(&package).unwrap()).unwrap();
+    let hr = env.path("hr.csv");
+    std::fs::write(
+        &hr,
+        "社員番号,氏名,氏名カナ,生年月日,性別,事業所コード,在籍区分\n\
+         000101,山田 太郎,ﾔﾏﾀﾞ ﾀﾛｳ,1980-10-02,男,O001,在籍\n\
+         000102,髙橋 美咲,ﾀｶﾊｼ ﾐｻｷ,1975-03-31,女,O001,在籍\n\
+         000201,佐藤 一郎,ｻﾄｳ ｲﾁﾛｳ,1962-01-15,男,O002,在籍\n",
+    )
+    .unwrap();
+    let deductions = env.path("deductions.csv");
+    std::fs::write(&deductions, "社員番号,控除額,理由\n000102,0,給与不足\n").unwrap();
+    let out = env.path("out");
+    let args = [
+        "month-end",
+        "--package",
+        &package_path.display().to_string(),
+        "--hr",
+        &hr.display().to_string(),
+        "--deductions",
+        &deductions.display().to_string(),
+        "--out",
+        &out.display().to_string(),
+    ]
+    .map(String::from);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let run = env.run(&args);
+    assert!(run.ok, "exit {:?}: {}{}", run.code, run.stderr, run.stdout);
+    assert!(
+        run.stdout
+            .contains("口座振替の対象者がいないため全銀ファイルは作成しません"),
+        "{}",
+        run.stdout
+    );
+    let files: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(files.iter().all(|f| !f.starts_with("zengin_")), "{files:?}");
+    assert!(files.iter().any(|f| f == "report.json"), "{files:?}");
+    let status = env.ok(&["bill", "show", "--month", "2026-12", "--json"]).json();
+    assert_eq!(status["state"], "deducted");
+}

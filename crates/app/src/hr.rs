@@ -37,6 +37,10 @@ pub fn import_hr(store: &mut Store, at: &MonthRef, file: &Path, now: NaiveDateTi
     let name = file
         .file_name()
         .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    crate::check_input_size(
+        file,
+        infoone_formats::limits::MAX_WORKBOOK_BYTES.max(infoone_formats::limits::MAX_TEXT_BYTES),
+    )?;
     let bytes = std::fs::read(file)
         .map_err(|e| AppError::not_found(format!("{}: ファイルを読めません（{e}）", file.display())))?;
     let snapshot = read_hr_bytes(&name, &bytes)?;

@@ -257,9 +257,24 @@ pub struct LoadSummary {
     pub replaced: bool,
 }
 
+/// Refuses an input file larger than `max` bytes before it is read (docs/RELIABILITY.md); a file
+/// that cannot be looked at is left to the read that follows, which says why.
+pub(crate) fn check_input_size(file: &Path, max: usize) -> Result<()> {
+    match std::fs::metadata(file) {
+        Ok(m) if m.len() > u64::try_from(max).unwrap_or(u64::MAX) => Err(AppError::bad_input(format!(
+            "{}: ファイルが大きすぎます（{}バイト。{}バイトまで読み込めます）",
+            file.display(),
+            m.len(),
+            max
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Load a monthly bill package (`month load`). A month already being worked on is refused unless
 /// nothing has been decided in it yet (then the newer package replaces the older one).
 pub fn load_package(store: &mut Store, file: &Path, now: NaiveDateTime) -> Result<LoadSummary> {
+    check_input_size(file, infoone_formats::limits::MAX_PACKAGE_BYTES)?;
     let bytes = std::fs::read(file)
         .map_err(|e| AppError::not_found(format!("{}: ファイルを読めません（{e}）", file.display())))?;
     let name = file

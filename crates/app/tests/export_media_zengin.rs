@@ -433,7 +433,7 @@ fn no_request_file_without_account_transfers() {
     let mut c = Case::confirmed();
     let s = c.zengin().unwrap();
     assert_eq!((s.records, s.files.len()), (0, 0));
-    assert!(s.notes.iter().any(|n| n.contains("依頼する人はいません")));
+    assert_eq!(s.notes, [export::NOBODY_TO_DEBIT]);
 }
 
 fn at(s: &str) -> NaiveDateTime {

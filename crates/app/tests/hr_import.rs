@@ -212,3 +212,26 @@ fn refused_files_give_positioned_messages_and_change_nothing() {
         ]
     );
 }
+
+/// Issue 9: an HR file larger than the readers take is refused before it is read (a sparse file:
+/// nothing is written to disk), and the database does not change; the XFD1048576 workbook is
+/// refused with its position instead of aborting the process.
+#[test]
+fn an_oversized_or_hostile_hr_file_is_refused_before_it_is_read() {
+    let mut c = Case::new();
+    let path = c.dir.path().join("huge.csv");
+    let file = std::fs::File::create(&path).unwrap();
+    let max = infoone_formats::limits::MAX_WORKBOOK_BYTES.max(infoone_formats::limits::MAX_TEXT_BYTES);
+    file.set_len(u64::try_from(max).unwrap() + 1).unwrap();
+    let before = c.fingerprint();
+    let err = infoone_app::import_hr(&mut c.store, &december(), &path, now()).unwrap_err();
+    assert!(err.message.contains("ファイルが大きすぎます"), "{}", err.message);
+    assert_eq!(c.fingerprint(), before);
+
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.write_string(0, 0, "社員番号").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let err = c.refused("hr.xlsx", &workbook.save_to_buffer().unwrap());
+    assert!(err.contains("hr.xlsx 1048576行目 「XFD」列: 値「x」"), "{err}");
+}

@@ -8,6 +8,7 @@ use crate::finding::{self, Finding, Severity};
 use crate::ledger::{DeductionReason, Enrollment, FeeSettlement, Ledger, UndeductedHandling, WithdrawalOption};
 use crate::money::{Ratio, Yen};
 use crate::month::{PolicyYear, YearMonth};
+use crate::product::PremiumError;
 
 /// The order in which a deduction covers lines: carry-over, then retroactive, then regular.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -192,7 +193,18 @@ pub fn monthly_premium(ledger: &Ledger, e: &Enrollment, month: YearMonth) -> Mon
     }
     match product.premium(&e.plan, e.units, age, gender) {
         Ok(y) => MonthlyPremium::Due(y),
-        Err(nf) => MonthlyPremium::Error(
+        Err(PremiumError::OutOfRange { rate, units }) => MonthlyPremium::Error(
+            Finding::new(
+                finding::AMOUNT_OUT_OF_RANGE,
+                format!(
+                    "保険料が扱える範囲を超えます: 加入{} {} 料率{rate} × {units}口",
+                    e.id, product.code
+                ),
+            )
+            .employee(&e.employee_no)
+            .enrollment(&e.id),
+        ),
+        Err(PremiumError::RateNotFound(nf)) => MonthlyPremium::Error(
             Finding::new(
                 finding::RATE_NOT_FOUND,
                 format!(
@@ -494,7 +506,7 @@ pub fn compute(ledger: &Ledger) -> Bill {
             _ => {}
         }
     }
-    let individual_bills = individual
+    let individual_bills: Vec<IndividualBill> = individual
         .into_iter()
         .map(|(employee_no, (items, due_date))| IndividualBill {
             amount: items.iter().map(|i| i.amount).sum(),
@@ -537,6 +549,25 @@ pub fn compute(ledger: &Ledger) -> Bill {
         offices.push(ob);
     }
     let commissions = commissions(ledger, offices.iter().map(|o| &o.by_product));
+    // No total may pass Yen::LIMIT: a saturated sum (money.rs) is shown, never confirmed.
+    let totals_of = |t: &Totals| [t.premium_total, t.fee, t.fee_tax, t.invoice_amount];
+    let beyond = offices
+        .iter()
+        .flat_map(|o| totals_of(&o.totals).map(|y| (o.office.as_str(), y)))
+        .chain(totals_of(&totals).map(|y| ("", y)))
+        .chain(individual_bills.iter().map(|b: &IndividualBill| ("", b.amount)))
+        .chain(commissions.iter().map(|c| ("", c.amount)))
+        .find(|(_, y)| !y.within_limit());
+    if let Some((office, _)) = beyond {
+        let mut f = Finding::new(
+            finding::AMOUNT_OUT_OF_RANGE,
+            "請求の合計が扱える範囲（1,000兆円）を超えます。料率・口数・繰越額を確認してください",
+        );
+        if !office.is_empty() {
+            f = f.office(office);
+        }
+        findings.push(f);
+    }
     Bill {
         group: ledger.group.code.clone(),
         month,

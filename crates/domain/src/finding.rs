@@ -42,6 +42,7 @@ codes! {
     INSURED_NOT_FOUND = "B1002", Error, "被保険者（本人・扶養家族）が加入者データにない";
     UNKNOWN_PRODUCT = "B1003", Error, "加入の商品またはプランが団体別取扱商品にない";
     UNKNOWN_OFFICE = "B1004", Error, "加入者の所属事業所が事業所一覧にない";
+    AMOUNT_OUT_OF_RANGE = "B1005", Error, "金額が扱える範囲（1,000兆円）を超える（料率・口数・合計）。確定できない";
     AGE_LIMIT_END = "B2001", Info, "加入年齢の上限を超えたため、更新月の前月で加入が終了した";
     BELOW_MIN_MEMBERS = "B2002", Warning, "加入者数が最低加入者数を下回っている（団体割引に影響）";
     CARRY_OVER_INDIVIDUAL = "B2003", Info, "繰越済み・退職理由の控除不能額を個別請求に回した";

@@ -1,5 +1,12 @@
 //! Money. `Yen` is a whole-yen amount over `rust_decimal`; it cannot be built from `f64`, and every
 //! rounding from an exact decimal names its rule.
+//!
+//! **Overflow.** Nothing here panics. The `checked_*` methods give `None` past `rust_decimal`'s
+//! range; the operators (`+`, `-`, `times`, `times_ratio_truncated`) saturate at that range
+//! instead, which no real amount reaches: the files are bounded at load (formats::limits,
+//! formats::package_bounds), a premium past [`Yen::LIMIT`] is an error finding (B1005), and
+//! `bill::compute` turns any total past [`Yen::LIMIT`] into the same finding, which blocks
+//! confirmation. So a saturated amount can be shown but never confirmed.
 
 use std::fmt;
 use std::iter::Sum;
@@ -14,6 +21,39 @@ pub struct Yen(Decimal);
 
 impl Yen {
     pub const ZERO: Yen = Yen(Decimal::ZERO);
+    /// The largest amount a bill may carry anywhere (¥1,000,000,000,000,000 — far past any
+    /// group's month, far inside `rust_decimal`'s 7.9 × 10²⁸).
+    pub const LIMIT: Yen = Yen(Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0));
+
+    /// Whether the amount is within ±[`Yen::LIMIT`].
+    pub fn within_limit(self) -> bool {
+        self.0.abs() <= Self::LIMIT.0
+    }
+
+    /// `self + o`, `None` past `rust_decimal`'s range.
+    pub fn checked_add(self, o: Yen) -> Option<Yen> {
+        self.0.checked_add(o.0).map(Yen)
+    }
+
+    /// `self − o`, `None` past `rust_decimal`'s range.
+    pub fn checked_sub(self, o: Yen) -> Option<Yen> {
+        self.0.checked_sub(o.0).map(Yen)
+    }
+
+    /// `self × n`, `None` past `rust_decimal`'s range.
+    pub fn checked_times(self, n: u32) -> Option<Yen> {
+        self.0.checked_mul(Decimal::from(n)).map(Yen)
+    }
+
+    /// [`Yen::times_ratio_truncated`], `None` past `rust_decimal`'s range.
+    pub fn checked_times_ratio_truncated(self, ratio: Ratio) -> Option<Yen> {
+        self.0.checked_mul(ratio.0).map(|d| Yen(d.trunc().normalize()))
+    }
+
+    /// The saturated result of an operation that overflowed (see the module docs).
+    fn saturated(positive: bool) -> Yen {
+        Yen(if positive { Decimal::MAX } else { Decimal::MIN })
+    }
 
     pub fn new(yen: i64) -> Yen {
         Yen(Decimal::from(yen))
@@ -48,15 +88,17 @@ impl Yen {
         Yen(self.0.abs())
     }
 
-    /// `self × n` for a count (months, units).
+    /// `self × n` for a count (months, units); saturates instead of overflowing.
     pub fn times(self, n: u32) -> Yen {
-        Yen(self.0 * Decimal::from(n))
+        self.checked_times(n)
+            .unwrap_or_else(|| Self::saturated(!self.is_negative()))
     }
 
     /// `trunc(self × ratio)`: cut toward zero (切り捨て; 23.37 → 23, −23.37 → −23). The collection
-    /// fee, its consumption tax and the agent commission use it.
+    /// fee, its consumption tax and the agent commission use it. Saturates instead of overflowing.
     pub fn times_ratio_truncated(self, ratio: Ratio) -> Yen {
-        Yen((self.0 * ratio.0).trunc().normalize())
+        self.checked_times_ratio_truncated(ratio)
+            .unwrap_or_else(|| Self::saturated(self.is_negative() == ratio.0.is_sign_negative()))
     }
 
     /// `1,234,567` (負数は `-1,234`).
@@ -86,14 +128,16 @@ impl fmt::Display for Yen {
 
 impl Add for Yen {
     type Output = Yen;
+    /// Saturates instead of overflowing (module docs).
     fn add(self, o: Yen) -> Yen {
-        Yen(self.0 + o.0)
+        self.checked_add(o).unwrap_or_else(|| Yen::saturated(o.is_positive()))
     }
 }
 impl Sub for Yen {
     type Output = Yen;
+    /// Saturates instead of overflowing (module docs).
     fn sub(self, o: Yen) -> Yen {
-        Yen(self.0 - o.0)
+        self.checked_sub(o).unwrap_or_else(|| Yen::saturated(o.is_negative()))
     }
 }
 impl Neg for Yen {
@@ -104,12 +148,12 @@ impl Neg for Yen {
 }
 impl AddAssign for Yen {
     fn add_assign(&mut self, o: Yen) {
-        self.0 += o.0;
+        *self = *self + o;
     }
 }
 impl SubAssign for Yen {
     fn sub_assign(&mut self, o: Yen) {
-        self.0 -= o.0;
+        *self = *self - o;
     }
 }
 impl Sum for Yen {
@@ -210,6 +254,28 @@ mod tests {
         assert_eq!(Yen::new(-1234).with_thousands(), "-1,234");
         assert_eq!(Yen::new(999).with_thousands(), "999");
         assert_eq!(Yen::ZERO.with_thousands(), "0");
+    }
+
+    #[test]
+    fn overflow_saturates_or_is_none_never_panics() {
+        let max = Yen(Decimal::MAX);
+        assert_eq!(max.checked_add(Yen::new(1)), None);
+        assert_eq!(max + Yen::new(1), max);
+        assert_eq!(-max - Yen::new(1), -max);
+        assert_eq!(max.checked_times(2), None);
+        assert_eq!(max.times(2), max);
+        assert_eq!((-max).times(2), -max);
+        let big = Ratio::new(Decimal::MAX);
+        assert_eq!(max.checked_times_ratio_truncated(big), None);
+        assert_eq!(max.times_ratio_truncated(big), max);
+        assert_eq!((-max).times_ratio_truncated(big), -max);
+        let mut sum = max;
+        sum += max;
+        assert_eq!(sum, max);
+        assert!(!max.within_limit());
+        assert!(Yen::LIMIT.within_limit());
+        assert_eq!(Yen::LIMIT, Yen::new(1_000_000_000_000_000));
+        assert!(!(Yen::LIMIT + Yen::new(1)).within_limit());
     }
 
     #[test]

@@ -80,6 +80,15 @@ pub struct RateNotFound {
     pub gender: Gender,
 }
 
+/// Why a premium cannot be computed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PremiumError {
+    /// No rate row for the plan, age and gender (B1001).
+    RateNotFound(RateNotFound),
+    /// `rate × units` is past ±[`Yen::LIMIT`] (B1005).
+    OutOfRange { rate: Decimal, units: u32 },
+}
+
 impl GroupProduct {
     pub fn has_plan(&self, plan: &str) -> bool {
         self.plans.iter().any(|p| p.code == plan)
@@ -104,9 +113,19 @@ impl GroupProduct {
     }
 
     /// `premium = round(rate × units × (1 − discount_rate))` with the product's rounding rule.
-    pub fn premium(&self, plan: &str, units: u32, age: i32, gender: Gender) -> Result<Yen, RateNotFound> {
-        let rate = self.rate(plan, age, gender)?;
-        let exact = rate * Decimal::from(units) * (Decimal::ONE - self.discount_rate.as_decimal());
-        Ok(self.rounding.to_yen(exact))
+    /// An amount past ±[`Yen::LIMIT`] (or past `rust_decimal`'s range) is an error, never a panic.
+    pub fn premium(&self, plan: &str, units: u32, age: i32, gender: Gender) -> Result<Yen, PremiumError> {
+        let rate = self.rate(plan, age, gender).map_err(PremiumError::RateNotFound)?;
+        let out_of_range = || PremiumError::OutOfRange { rate, units };
+        let exact = Decimal::ONE
+            .checked_sub(self.discount_rate.as_decimal())
+            .and_then(|net| rate.checked_mul(Decimal::from(units))?.checked_mul(net))
+            .ok_or_else(out_of_range)?;
+        let yen = self.rounding.to_yen(exact);
+        if yen.within_limit() {
+            Ok(yen)
+        } else {
+            Err(out_of_range())
+        }
     }
 }

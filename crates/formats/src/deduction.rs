@@ -66,7 +66,7 @@ fn parse_amount(raw: &str) -> Option<Yen> {
         return None;
     }
     let n: i64 = digits.parse().ok()?;
-    Some(Yen::new(if neg { -n } else { n }))
+    (n <= crate::limits::MAX_YEN).then(|| Yen::new(if neg { -n } else { n }))
 }
 
 fn from_table(table: Table) -> Result<Vec<Reported>, FileError> {
@@ -94,7 +94,7 @@ fn from_table(table: Table) -> Result<Vec<Reported>, FileError> {
         let Some(amount) = parse_amount(raw_amount) else {
             problems.push(at(
                 AMOUNT_COL,
-                Problem::new(AMOUNT, "控除額（円、整数。例: 12345）").with_value(raw_amount),
+                Problem::new(AMOUNT, "控除額（円、整数、10桁まで。例: 12345）").with_value(raw_amount),
             ));
             continue;
         };

@@ -36,6 +36,10 @@ pub mod code {
     pub const NO_ROWS: &str = "F1009";
     /// A required cell is blank.
     pub const REQUIRED_EMPTY: &str = "F1010";
+    /// A file, line, workbook part or cell larger than the readers take (limits.rs).
+    pub const TOO_LARGE: &str = "F1011";
+    /// A row, column or cell address past what the readers take (limits.rs).
+    pub const OUT_OF_RANGE: &str = "F1012";
 
     /// A date in none of the accepted forms.
     pub const DATE_FORMAT: &str = "F2001";

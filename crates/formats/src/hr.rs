@@ -182,12 +182,10 @@ pub const HR_COLUMNS: [ColumnSpec; 12] = [
 /// Reads an HR file from disk (csv in UTF-8, UTF-8 with BOM or cp932; xlsx; xls).
 pub fn read_hr(path: &Path) -> Result<HrSnapshot, FileError> {
     let name = file_name(path);
-    let bytes = std::fs::read(path).map_err(|e| {
-        FileError::single(
-            &name,
-            Problem::new(code::FILE_UNREADABLE, format!("ファイルを読めません（{e}）")),
-        )
-    })?;
+    let bytes = crate::table::read_bounded(
+        path,
+        crate::limits::MAX_WORKBOOK_BYTES.max(crate::limits::MAX_TEXT_BYTES),
+    )?;
     read_hr_bytes(&name, &bytes)
 }
 

@@ -7,11 +7,15 @@ pub mod deduction;
 pub mod encoding;
 pub mod error;
 pub mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod hr;
 pub mod kana;
 pub mod ledger;
+pub mod limits;
 pub mod media;
 pub mod package;
+pub mod package_bounds;
 pub mod pdf;
 pub mod report;
 pub mod roster;

@@ -1569,6 +1569,7 @@ pub fn validate_package(file_name: &str, p: &BillPackage) -> Result<(), PackageE
             c.value(at("amount"), co.amount, "繰越額は 1 円以上です");
         }
     }
+    crate::package_bounds::check(&mut c, p);
     // (enrollment index, month) → first billed index
     let mut billed_seen: HashMap<u64, usize> = HashMap::with_capacity(p.billed.len());
     for (i, b) in p.billed.iter().enumerate() {

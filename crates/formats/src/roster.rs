@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::Path;
 
-use calamine::{DataRef, Reader, Xlsx};
+use calamine::{Reader, Xlsx};
 use chrono::NaiveDate;
 use infoone_domain::bill::{monthly_premium, MonthlyPremium};
 use infoone_domain::ledger::{Enrollment, Insured, Ledger, Member, MemberStatus, Relation, WithdrawalOption};
@@ -29,7 +29,7 @@ use crate::xlsx::{ColumnFormat, SheetWriter};
 use crate::date::parse_date;
 use crate::error::{code as fcode, FileError, Problem, Problems};
 use crate::hr::{HrStatus, Sex};
-use crate::table::{file_name, read_table_bytes, ColumnSpec, Columns, Row, Table};
+use crate::table::{file_name, read_table_bytes, stream_sheet, ColumnSpec, Columns, Row, Table};
 use crate::text::{digits_only, normalize};
 
 /// Stable problem codes of the roster reader and of the roster import (`F4xxx`), next to the
@@ -773,12 +773,7 @@ impl Roster {
 /// Reads a roster from disk (xlsx, xls or csv).
 pub fn read_roster(path: &Path) -> Result<Roster, FileError> {
     let name = file_name(path);
-    let bytes = std::fs::read(path).map_err(|e| {
-        FileError::single(
-            &name,
-            Problem::new(fcode::FILE_UNREADABLE, format!("ファイルを読めません（{e}）")),
-        )
-    })?;
+    let bytes = crate::table::read_bounded(path, crate::limits::MAX_WORKBOOK_BYTES)?;
     read_roster_bytes(&name, &bytes)
 }
 
@@ -805,6 +800,7 @@ fn read_xlsx(name: &str, bytes: &[u8]) -> Result<Roster, FileError> {
             ),
         )
     };
+    crate::limits::check_workbook_zip(name, bytes)?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
     let names = wb.sheet_names();
     let sheet = names
@@ -813,28 +809,8 @@ fn read_xlsx(name: &str, bytes: &[u8]) -> Result<Roster, FileError> {
         .or_else(|| names.first())
         .cloned()
         .ok_or_else(|| unreadable("シートがありません".into()))?;
-    let mut cells = wb
-        .worksheet_cells_reader(&sheet)
-        .map_err(|e| unreadable(e.to_string()))?;
     let mut parser: Option<Parser<'_>> = None;
-    let mut current = Row {
-        row: 0,
-        cells: Vec::new(),
-    };
-    while let Some(cell) = cells.next_cell().map_err(|e| unreadable(e.to_string()))? {
-        let (r, c) = cell.get_position();
-        let r = r as usize + 1;
-        if r != current.row {
-            flush_row(name, &mut current, &mut parser)?;
-            current.row = r;
-        }
-        let c = c as usize;
-        if current.cells.len() <= c {
-            current.cells.resize(c + 1, String::new());
-        }
-        current.cells[c] = cell_text(cell.get_value());
-    }
-    flush_row(name, &mut current, &mut parser)?;
+    stream_sheet(name, &mut wb, &sheet, |row| push_row(name, &row, &mut parser))?;
     match parser {
         Some(p) => p.finish(),
         None => Err(FileError::single(
@@ -846,9 +822,8 @@ fn read_xlsx(name: &str, bytes: &[u8]) -> Result<Roster, FileError> {
 
 /// Hands a complete row to the parser (the first non-blank row is the header); blank rows are
 /// skipped.
-fn flush_row<'a>(name: &'a str, row: &mut Row, parser: &mut Option<Parser<'a>>) -> Result<(), FileError> {
+fn push_row<'a>(name: &'a str, row: &Row, parser: &mut Option<Parser<'a>>) -> Result<(), FileError> {
     if row.cells.iter().all(|c| normalize(c).is_empty()) {
-        row.cells.clear();
         return Ok(());
     }
     match parser {
@@ -861,40 +836,7 @@ fn flush_row<'a>(name: &'a str, row: &mut Row, parser: &mut Option<Parser<'a>>) 
             )?)
         }
     }
-    row.cells.clear();
     Ok(())
-}
-
-/// A cell as text, as [`crate::table`] gives it: dates `YYYY-MM-DD`, whole numbers without `.0`.
-fn cell_text(cell: &DataRef<'_>) -> String {
-    match cell {
-        DataRef::Empty => String::new(),
-        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
-        DataRef::SharedString(s) => (*s).to_owned(),
-        DataRef::Int(i) => i.to_string(),
-        DataRef::Float(f) => number_text(*f),
-        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
-        DataRef::Error(e) => e.to_string(),
-        DataRef::DateTime(dt) if dt.is_datetime() => {
-            let (y, m, d, hh, mm, ss, _) = dt.to_ymd_hms_milli();
-            if (hh, mm, ss) == (0, 0, 0) {
-                format!("{y:04}-{m:02}-{d:02}")
-            } else {
-                format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
-            }
-        }
-        DataRef::DateTime(dt) => number_text(dt.as_f64()),
-    }
-}
-
-fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 1e15 {
-        #[allow(clippy::cast_possible_truncation)]
-        let i = f as i64;
-        i.to_string()
-    } else {
-        f.to_string()
-    }
 }
 
 /// Turns rows into [`RosterRow`]s, collecting problems.

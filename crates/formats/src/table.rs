@@ -12,17 +12,18 @@
 //! - Cells keep their original text; readers normalise with [`crate::text`] and keep the
 //!   original for the audit log.
 
-use std::io::Cursor;
+use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
-use calamine::{Data, Reader};
+use calamine::{Data, DataRef, Reader, Xlsx};
 
 use crate::encoding::{decode, TextEncoding};
 use crate::error::{code, FileError, Problem, Problems};
+use crate::limits::{self, limit_code};
 use crate::text::{header_key, normalize};
 
 /// One data row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Row {
     /// 1-based row number as Excel shows it.
     pub row: usize,
@@ -153,13 +154,22 @@ impl Table {
 /// Reads a table from a file on disk.
 pub fn read_table(path: &Path) -> Result<Table, FileError> {
     let name = file_name(path);
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = read_bounded(path, limits::MAX_WORKBOOK_BYTES.max(limits::MAX_TEXT_BYTES))?;
+    read_table_bytes(&name, &bytes)
+}
+
+/// Reads a file of at most `max` bytes; a larger one is refused before it is read.
+pub fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, FileError> {
+    let name = file_name(path);
+    let unreadable = |e: std::io::Error| {
         FileError::single(
             &name,
             Problem::new(code::FILE_UNREADABLE, format!("ファイルを読めません（{e}）")),
         )
-    })?;
-    read_table_bytes(&name, &bytes)
+    };
+    let len = std::fs::metadata(path).map_err(unreadable)?.len();
+    limits::check_size(&name, usize::try_from(len).unwrap_or(usize::MAX), max, "ファイル")?;
+    std::fs::read(path).map_err(unreadable)
 }
 
 /// The name a clerk knows a file by: its last path component.
@@ -208,6 +218,22 @@ pub fn read_table_bytes(name: &str, bytes: &[u8]) -> Result<Table, FileError> {
 }
 
 fn read_csv(name: &str, bytes: &[u8]) -> Result<(TextEncoding, Vec<Row>), FileError> {
+    limits::check_size(name, bytes.len(), limits::MAX_TEXT_BYTES, "CSVファイル")?;
+    if let Some((line, len)) = bytes
+        .split(|b| *b == b'\n')
+        .enumerate()
+        .find(|(_, l)| l.len() > limits::MAX_LINE_BYTES)
+        .map(|(i, l)| (i + 1, l.len()))
+    {
+        return Err(FileError::single(
+            name,
+            Problem::new(
+                limit_code::TOO_LARGE,
+                format!("1行が長すぎます（{len}バイト。{}バイトまで）", limits::MAX_LINE_BYTES),
+            )
+            .at_row(line),
+        ));
+    }
     let decoded = decode(bytes).map_err(|e| FileError::single(name, e.into_problem()))?;
     let first_line = decoded.text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
@@ -225,11 +251,52 @@ fn read_csv(name: &str, bytes: &[u8]) -> Result<(TextEncoding, Vec<Row>), FileEr
     // The csv crate's line numbers miscount blank lines and CRLF, so rows are counted here from
     // each record's byte offset.
     let mut lines = LineCounter::new(&decoded.text);
+    let mut cells_kept = 0usize;
     for record in reader.records() {
         match record {
             Ok(record) => {
                 let byte = record.position().map_or(0, csv::Position::byte);
                 let row = lines.row_at(byte);
+                if record.len() > limits::MAX_COLUMNS {
+                    let (c, value) = record
+                        .iter()
+                        .enumerate()
+                        .skip(limits::MAX_COLUMNS)
+                        .find(|(_, v)| !v.trim().is_empty())
+                        .unwrap_or((limits::MAX_COLUMNS, ""));
+                    return Err(FileError::single(
+                        name,
+                        Problem::new(
+                            limit_code::OUT_OF_RANGE,
+                            format!(
+                                "列が多すぎます（{}列目まで。{}列あります）",
+                                limits::MAX_COLUMNS,
+                                record.len()
+                            ),
+                        )
+                        .at_row(row)
+                        .in_column(limits::column_name(c))
+                        .with_value(value.chars().take(40).collect::<String>()),
+                    ));
+                }
+                cells_kept += record.len();
+                if cells_kept > limits::MAX_TABLE_CELLS {
+                    return Err(FileError::single(
+                        name,
+                        Problem::new(
+                            limit_code::TOO_LARGE,
+                            format!("セルが多すぎます（{}個まで読み込めます）", limits::MAX_TABLE_CELLS),
+                        )
+                        .at_row(row),
+                    ));
+                }
+                if let Some((c, long)) = record
+                    .iter()
+                    .enumerate()
+                    .find(|(_, c)| c.len() > limits::MAX_CELL_CHARS && c.chars().count() > limits::MAX_CELL_CHARS)
+                {
+                    return Err(long_cell(name, row, c, long));
+                }
                 let cells: Vec<String> = record.iter().map(str::to_owned).collect();
                 lines.inner_breaks += cells
                     .iter()
@@ -293,6 +360,36 @@ fn read_workbook(name: &str, bytes: &[u8]) -> Result<Vec<Row>, FileError> {
             ),
         )
     };
+    limits::check_size(name, bytes.len(), limits::MAX_WORKBOOK_BYTES, "Excelファイル")?;
+    if bytes.starts_with(b"PK\x03\x04") {
+        limits::check_workbook_zip(name, bytes)?;
+        let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
+        for sheet in workbook.sheet_names() {
+            let mut rows = Vec::new();
+            let mut cells = 0usize;
+            stream_sheet(name, &mut workbook, &sheet, |row| {
+                cells += row.cells.len();
+                if cells > limits::MAX_TABLE_CELLS {
+                    return Err(FileError::single(
+                        name,
+                        Problem::new(
+                            limit_code::TOO_LARGE,
+                            format!("セルが多すぎます（{}個まで読み込めます）", limits::MAX_TABLE_CELLS),
+                        )
+                        .at_row(row.row),
+                    ));
+                }
+                rows.push(row);
+                Ok(())
+            })?;
+            if !rows.is_empty() {
+                return Ok(rows);
+            }
+        }
+        return Ok(Vec::new());
+    }
+    // xls (BIFF): calamine reads the whole workbook when it opens it; the format itself stops at
+    // 65,536 rows × 256 columns (docs/RELIABILITY.md).
     let mut workbook =
         calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
     for sheet in workbook.sheet_names() {
@@ -306,16 +403,136 @@ fn read_workbook(name: &str, bytes: &[u8]) -> Result<Vec<Row>, FileError> {
             continue;
         }
         let first_row = usize::try_from(first_row).unwrap_or(usize::MAX);
-        return Ok(range
-            .rows()
-            .enumerate()
-            .map(|(i, cells)| Row {
-                row: first_row + i + 1,
-                cells: cells.iter().map(cell_text).collect(),
-            })
-            .collect());
+        let mut rows = Vec::new();
+        for (i, cells) in range.rows().enumerate() {
+            let row = first_row + i + 1;
+            let cells: Vec<String> = cells.iter().map(cell_text).collect();
+            if let Some((c, long)) = cells
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.chars().count() > limits::MAX_CELL_CHARS)
+            {
+                return Err(long_cell(name, row, c, long));
+            }
+            rows.push(Row { row, cells });
+        }
+        return Ok(rows);
     }
     Ok(Vec::new())
+}
+
+fn long_cell(name: &str, row: usize, column: usize, text: &str) -> FileError {
+    let head: String = text.chars().take(20).collect();
+    FileError::single(
+        name,
+        Problem::new(
+            limit_code::TOO_LARGE,
+            format!(
+                "セルの文字が多すぎます（{}文字。{}文字まで）",
+                text.chars().count(),
+                limits::MAX_CELL_CHARS
+            ),
+        )
+        .at_row(row)
+        .in_column(limits::column_name(column))
+        .with_value(format!("{head}…")),
+    )
+}
+
+/// Streams the rows of one sheet of an xlsx to `f`, in the file's order, each with the cells up to
+/// its last filled one (empty cells are not stored). A row past Excel's last row, a filled cell
+/// past [`limits::MAX_COLUMNS`] or a cell longer than [`limits::MAX_CELL_CHARS`] refuses the file
+/// with its position; nothing larger than one row is held here. Blank rows are passed on too
+/// (`cells` all empty) only when they hold empty strings; the caller skips them.
+pub(crate) fn stream_sheet<RS: Read + Seek>(
+    name: &str,
+    workbook: &mut Xlsx<RS>,
+    sheet: &str,
+    mut f: impl FnMut(Row) -> Result<(), FileError>,
+) -> Result<(), FileError> {
+    let unreadable = |detail: String| {
+        FileError::single(
+            name,
+            Problem::new(
+                code::WORKBOOK_UNREADABLE,
+                format!("Excelファイルとして読めません（{detail}）"),
+            ),
+        )
+    };
+    let mut reader = workbook
+        .worksheet_cells_reader(sheet)
+        .map_err(|e| unreadable(e.to_string()))?;
+    let mut current = Row {
+        row: 0,
+        cells: Vec::new(),
+    };
+    while let Some(cell) = reader.next_cell().map_err(|e| unreadable(e.to_string()))? {
+        let value = cell.get_value();
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let (r, c) = cell.get_position();
+        let (r, c) = (r as usize + 1, c as usize);
+        let text = data_ref_text(value);
+        if r > limits::MAX_ROWS || c >= limits::MAX_COLUMNS {
+            let expected = if r > limits::MAX_ROWS {
+                format!("行番号が大きすぎます（{}行目まで）", limits::MAX_ROWS)
+            } else {
+                format!(
+                    "列が多すぎます（{}列目「{}」まで。この列の値を消してください）",
+                    limits::MAX_COLUMNS,
+                    limits::column_name(limits::MAX_COLUMNS - 1)
+                )
+            };
+            let head: String = text.chars().take(40).collect();
+            return Err(FileError::single(
+                name,
+                Problem::new(limit_code::OUT_OF_RANGE, expected)
+                    .at_row(r)
+                    .in_column(limits::column_name(c))
+                    .with_value(head),
+            ));
+        }
+        if text.len() > limits::MAX_CELL_CHARS && text.chars().count() > limits::MAX_CELL_CHARS {
+            return Err(long_cell(name, r, c, &text));
+        }
+        if r != current.row {
+            if !current.cells.is_empty() {
+                f(std::mem::take(&mut current))?;
+            }
+            current.row = r;
+        }
+        if current.cells.len() <= c {
+            current.cells.resize(c + 1, String::new());
+        }
+        current.cells[c] = text;
+    }
+    if !current.cells.is_empty() {
+        f(current)?;
+    }
+    Ok(())
+}
+
+/// A streamed workbook cell as text, as [`cell_text`] gives it.
+pub(crate) fn data_ref_text(cell: &DataRef<'_>) -> String {
+    match cell {
+        DataRef::Empty => String::new(),
+        DataRef::String(s) | DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => s.clone(),
+        DataRef::SharedString(s) => (*s).to_owned(),
+        DataRef::Int(i) => i.to_string(),
+        DataRef::Float(f) => number_text(*f),
+        DataRef::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_owned(),
+        DataRef::Error(e) => e.to_string(),
+        DataRef::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, hh, mm, ss, _) = dt.to_ymd_hms_milli();
+            if (hh, mm, ss) == (0, 0, 0) {
+                format!("{y:04}-{m:02}-{d:02}")
+            } else {
+                format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")
+            }
+        }
+        DataRef::DateTime(dt) => number_text(dt.as_f64()),
+    }
 }
 
 /// A workbook cell as text: dates `YYYY-MM-DD` (with the time when it is not midnight), whole

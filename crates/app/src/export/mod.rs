@@ -24,7 +24,7 @@ pub(crate) use invoices::{context as invoice_context, safe as file_safe};
 pub use media::{media, MediaOptions};
 pub use recon::reconciliation_xlsx;
 pub use roster::{export_roster, import_roster};
-pub use zengin::{import_zengin_result, zengin, ResultItem, ZenginOutcome};
+pub use zengin::{import_zengin_result, zengin, ResultItem, ZenginOutcome, NOBODY_TO_DEBIT};
 
 use crate::{current_ledger, find_month, frozen, outcome_doc, AppError, ErrorCode, MonthRef, OutcomeDoc, Result};
 

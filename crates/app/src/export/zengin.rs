@@ -24,8 +24,22 @@ fn plan(d: &MonthData) -> Result<zengin::Plan> {
         .map_err(|e| AppError::refused(format!("口座振替依頼データを作れません: {}", e.0)))
 }
 
+/// The note of a month with nobody on account transfer: there is nothing to debit, so no file
+/// (and no collection contract is needed).
+pub const NOBODY_TO_DEBIT: &str = "口座振替の対象者がいないため全銀ファイルは作成しません";
+
 pub fn zengin(store: &mut Store, at: &MonthRef, out: &Path, now: NaiveDateTime) -> Result<ExportSummary> {
     let d = month_data(store, at)?;
+    if d.bill.account_transfers.is_empty() {
+        let (row, ledger) = (d.row, d.ledger);
+        store.read(|tx| crate::keep_ledger(tx, &row, ledger))?;
+        return Ok(ExportSummary {
+            kind: "zengin".into(),
+            files: Vec::new(),
+            records: 0,
+            notes: vec![NOBODY_TO_DEBIT.to_string()],
+        });
+    }
     let plan = plan(&d);
     // The ledger back to the process's cache for the next step (month-end, the desktop).
     let collection = d.package.group.collection_account.clone();
@@ -124,6 +138,7 @@ pub fn import_zengin_result(
     let name = file
         .file_name()
         .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+    crate::check_input_size(file, infoone_formats::limits::MAX_TEXT_BYTES)?;
     let bytes =
         std::fs::read(file).map_err(|e| AppError::bad_input(format!("{}: 読み込めません（{e}）", file.display())))?;
     let result = zengin::read_result(&name, &bytes)?;

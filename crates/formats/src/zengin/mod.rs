@@ -695,6 +695,7 @@ fn text(rec: &[u8], at: usize, len: usize) -> String {
 /// sums disagree with the data records. An unknown 振替結果コード is not a problem here: the record
 /// comes back with [`ResultCode::Unknown`] for the clerk to look at.
 pub fn read_result(file: &str, bytes: &[u8]) -> Result<ResultFile, FileError> {
+    crate::limits::check_size(file, bytes.len(), crate::limits::MAX_TEXT_BYTES, "振替結果ファイル")?;
     let recs = records(bytes).map_err(|p| FileError::single(file, p))?;
     let mut problems = Problems::new();
     for (i, r) in recs.iter().enumerate() {
