@@ -47,30 +47,28 @@ pub struct MemberRow {
 /// The month's members as the ledger has them now (package plus accepted changes).
 pub fn members(store: &mut Store, at: &MonthRef) -> Result<Vec<MemberRow>> {
     with_ledger(store, at, |ledger| {
-        Ok(ledger
-            .members
-            .values()
-            .map(|m| {
-                let mut products: Vec<String> = ledger
-                    .enrollments_of(&m.employee_no)
-                    .filter(|e| e.covers(ledger.month))
-                    .map(|e| e.product.clone())
-                    .collect();
-                products.sort();
-                products.dedup();
-                MemberRow {
-                    employee_no: m.employee_no.clone(),
-                    name: m.name.clone(),
-                    name_kana: m.name_kana.clone(),
-                    office: m.office.clone(),
-                    status: status_code(m.status).to_string(),
-                    status_label: m.status.label().to_string(),
-                    products,
-                    enrollments: ledger.enrollments_of(&m.employee_no).count(),
-                }
-            })
-            .collect())
+        Ok(ledger.members.values().map(|m| member_row(ledger, m)).collect())
     })
+}
+
+fn member_row(ledger: &Ledger, m: &infoone_domain::ledger::Member) -> MemberRow {
+    let mut products: Vec<String> = ledger
+        .enrollments_of(&m.employee_no)
+        .filter(|e| e.covers(ledger.month))
+        .map(|e| e.product.clone())
+        .collect();
+    products.sort();
+    products.dedup();
+    MemberRow {
+        employee_no: m.employee_no.clone(),
+        name: m.name.clone(),
+        name_kana: m.name_kana.clone(),
+        office: m.office.clone(),
+        status: status_code(m.status).to_string(),
+        status_label: m.status.label().to_string(),
+        products,
+        enrollments: ledger.enrollments_of(&m.employee_no).count(),
+    }
 }
 
 fn status_code(s: infoone_domain::ledger::MemberStatus) -> &'static str {
@@ -132,11 +130,6 @@ pub struct MemberDetail {
 }
 
 pub fn member(store: &mut Store, at: &MonthRef, employee_no: &str) -> Result<MemberDetail> {
-    let rows = members(store, at)?;
-    let row = rows
-        .into_iter()
-        .find(|r| r.employee_no == employee_no)
-        .ok_or_else(|| AppError::not_found(format!("社員番号 {employee_no} の加入者はこの月にいません")))?;
     let changes: Vec<crate::ChangeView> = crate::list_changes(store, at)?
         .into_iter()
         .filter(|c| c.employee_no.as_deref() == Some(employee_no))
@@ -145,7 +138,7 @@ pub fn member(store: &mut Store, at: &MonthRef, employee_no: &str) -> Result<Mem
         let m = ledger
             .members
             .get(employee_no)
-            .ok_or_else(|| AppError::not_found(format!("社員番号 {employee_no}")))?;
+            .ok_or_else(|| AppError::not_found(format!("社員番号 {employee_no} の加入者はこの月にいません")))?;
         let dependents = m
             .dependents
             .iter()
@@ -194,7 +187,7 @@ pub fn member(store: &mut Store, at: &MonthRef, employee_no: &str) -> Result<Mem
             .collect();
         enrollments.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(MemberDetail {
-            row: row.clone(),
+            row: member_row(ledger, m),
             birth_date: m.birth_date.to_string(),
             retired_on: m.retired_on.map(|d| d.to_string()),
             transfers: m.transfers.iter().map(|(mo, o)| (mo.to_string(), o.clone())).collect(),
@@ -212,7 +205,7 @@ pub fn member(store: &mut Store, at: &MonthRef, employee_no: &str) -> Result<Mem
             }),
             dependents,
             enrollments,
-            changes: changes.clone(),
+            changes,
         })
     })
 }

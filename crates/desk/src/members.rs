@@ -9,22 +9,29 @@ use infoone_app::Result;
 use serde::{Deserialize, Serialize};
 
 /// One filtered row with its search key.
-pub(crate) struct Indexed {
+struct Indexed {
     row: MemberRow,
     key: String,
 }
 
+/// The month's members, indexed once, with the filters' choices.
+pub(crate) struct Table {
+    rows: Vec<Indexed>,
+    offices: Vec<String>,
+    products: Vec<String>,
+}
+
 #[derive(Default)]
-pub(crate) struct Cache(Option<Arc<Vec<Indexed>>>);
+pub(crate) struct Cache(Option<Arc<Table>>);
 
 impl Cache {
     pub(crate) fn clear(&mut self) {
         self.0 = None;
     }
 
-    pub(crate) fn rows(&mut self, load: impl FnOnce() -> Result<Vec<MemberRow>>) -> Result<Arc<Vec<Indexed>>> {
-        if let Some(rows) = &self.0 {
-            return Ok(Arc::clone(rows));
+    pub(crate) fn rows(&mut self, load: impl FnOnce() -> Result<Vec<MemberRow>>) -> Result<Arc<Table>> {
+        if let Some(table) = &self.0 {
+            return Ok(Arc::clone(table));
         }
         let rows: Vec<Indexed> = load()?
             .into_iter()
@@ -33,9 +40,19 @@ impl Cache {
                 row,
             })
             .collect();
-        let rows = Arc::new(rows);
-        self.0 = Some(Arc::clone(&rows));
-        Ok(rows)
+        let mut offices: Vec<String> = rows.iter().map(|r| r.row.office.clone()).collect();
+        offices.sort();
+        offices.dedup();
+        let mut products: Vec<String> = rows.iter().flat_map(|r| r.row.products.iter().cloned()).collect();
+        products.sort();
+        products.dedup();
+        let table = Arc::new(Table {
+            rows,
+            offices,
+            products,
+        });
+        self.0 = Some(Arc::clone(&table));
+        Ok(table)
     }
 }
 
@@ -81,7 +98,8 @@ pub struct MemberPage {
     pub products: Vec<String>,
 }
 
-pub(crate) fn page(rows: &[Indexed], q: &MemberQuery) -> MemberPage {
+pub(crate) fn page(table: &Table, q: &MemberQuery) -> MemberPage {
+    let rows = &table.rows;
     let text = fold(q.text.trim());
     let matches = |r: &&Indexed| {
         (text.is_empty() || r.key.contains(&text))
@@ -98,19 +116,13 @@ pub(crate) fn page(rows: &[Indexed], q: &MemberQuery) -> MemberPage {
         }
         total += 1;
     }
-    let mut offices: Vec<String> = rows.iter().map(|r| r.row.office.clone()).collect();
-    offices.sort();
-    offices.dedup();
-    let mut products: Vec<String> = rows.iter().flat_map(|r| r.row.products.iter().cloned()).collect();
-    products.sort();
-    products.dedup();
     MemberPage {
         total,
         all: rows.len() as u32,
         offset: q.offset,
         rows: out,
-        offices,
-        products,
+        offices: table.offices.clone(),
+        products: table.products.clone(),
     }
 }
 
