@@ -21,6 +21,13 @@ command -v npm >/dev/null || apt_install nodejs npm
 log "cargo test (every crate but the desktop shell)"
 cargo test --locked
 
+log "supply chain: cargo deny check licenses bans sources (.ci/deny.toml; advisories need a network)"
+TOOLS="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/tools"
+if [[ ! -x "$TOOLS/bin/cargo-deny" ]]; then
+  cargo install cargo-deny --version 0.20.2 --locked --root "$TOOLS"
+fi
+"$TOOLS/bin/cargo-deny" --config .ci/deny.toml check licenses bans sources
+
 log "keyring: the client's token in a real Secret Service (dbus-run-session + gnome-keyring)"
 bash tests/keyring-session.sh --locked
 
