@@ -39,8 +39,24 @@ fn now() -> NaiveDateTime {
     Local::now().naive_local()
 }
 
+/// The clerk's database, encrypted, its key from the OS keyring (`infoone_client::dbkey`).
 fn open(db: &Option<PathBuf>) -> Result<Store, AppError> {
-    Ok(Store::open(&db.clone().unwrap_or_else(infoone_app::default_db_path))?)
+    open_local(&db.clone().unwrap_or_else(infoone_app::default_db_path))
+}
+
+fn open_local(path: &std::path::Path) -> Result<Store, AppError> {
+    let (store, source, opened) = infoone_client::dbkey::open_local(path)?;
+    if let Some(w) = infoone_client::dbkey::warning(&source) {
+        eprintln!("{w}");
+    }
+    if opened == infoone_app::infoone_store::Opened::Encrypted {
+        eprintln!(
+            "{} を暗号化しました（鍵: {}）",
+            path.display(),
+            infoone_client::dbkey::describe(&source)
+        );
+    }
+    Ok(store)
 }
 
 fn month_ref(group: &Option<String>, month: &str) -> Result<MonthRef, AppError> {
@@ -501,7 +517,7 @@ fn month_end(db: &Option<PathBuf>, a: &MonthEndArgs) -> Result<(), AppError> {
             p
         }
     };
-    let mut store = Store::open(&db_path)?;
+    let mut store = open_local(&db_path)?;
     let started = std::time::Instant::now();
     let progress = |step: &str| {
         if !as_json {

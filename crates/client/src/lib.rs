@@ -11,6 +11,7 @@
 //! They are synchronous: each runs its requests on a runtime of its own (call them from a
 //! blocking thread, not from inside an async runtime). [`http::Client`] is the async API.
 
+pub mod dbkey;
 pub mod error;
 pub mod http;
 pub mod token;

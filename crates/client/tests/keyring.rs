@@ -89,3 +89,57 @@ fn the_token_is_stored_read_and_deleted_in_the_os_keyring_and_never_in_sqlite() 
     let err = infoone_client::client_for(&mut store, Some("G0001"), &online).unwrap_err();
     assert!(err.message.contains("infoone login"), "{}", err.message);
 }
+
+#[test]
+fn the_database_key_is_made_in_the_os_keyring_and_a_plain_database_is_encrypted_with_it() {
+    if !requested() {
+        return;
+    }
+    use infoone_app::infoone_store::{cipher, DbFile, Opened};
+    use infoone_client::dbkey::{self, KeySource};
+    assert!(std::env::var(dbkey::DB_KEY_ENV).is_err(), "unset {} for this test", dbkey::DB_KEY_ENV);
+    let dir = tempfile::tempdir().unwrap();
+
+    // A new database: its key made in the keyring, no key file beside it.
+    let db = dir.path().join("new/infoone.db");
+    let (store, source, opened) = dbkey::open_local(&db).unwrap();
+    assert_eq!((source, opened), (KeySource::Keyring, Opened::Created));
+    assert!(store.is_encrypted().unwrap());
+    drop(store);
+    assert!(!db.with_file_name(dbkey::KEY_FILE).exists());
+    let entry = keyring::Entry::new(dbkey::DB_KEY_SERVICE, "database-key").unwrap();
+    let hex = entry.get_password().unwrap();
+    assert_eq!(hex.len(), 64);
+
+    // A plain database from an earlier version: encrypted in place with the same key, its
+    // content kept, the step in the audit log.
+    let old = dir.path().join("old/infoone.db");
+    let mut plain = Store::open(&old).unwrap();
+    infoone_client::login(
+        &mut plain,
+        &infoone_client::MemoryTokens::default(),
+        "https://insurer.example.jp",
+        "G0001",
+        None,
+        &Token::new("iog_x").unwrap(),
+    )
+    .unwrap();
+    drop(plain);
+    assert_eq!(cipher::probe(&old).unwrap(), DbFile::Plain);
+    let (mut store, source, opened) = dbkey::open_local(&old).unwrap();
+    assert_eq!((source, opened), (KeySource::Keyring, Opened::Encrypted));
+    let audit = store.read(|tx| tx.audit_log(None)).unwrap();
+    assert!(audit.iter().any(|a| a.action == "server.set"), "{audit:?}");
+    assert!(audit.iter().any(|a| a.action == "db_encrypt"), "{audit:?}");
+    drop(store);
+    assert_eq!(cipher::probe(&old).unwrap(), DbFile::Encrypted);
+    let url = b"https://insurer.example.jp";
+    assert!(!std::fs::read(&old).unwrap().windows(url.len()).any(|w| w == url));
+
+    // Without its key nothing opens it: another key is refused, saying so.
+    std::env::set_var(dbkey::DB_KEY_ENV, "00".repeat(32));
+    let err = dbkey::open_local(&old).map(|_| ()).unwrap_err();
+    std::env::remove_var(dbkey::DB_KEY_ENV);
+    assert!(err.message.contains("鍵が合いません"), "{}", err.message);
+    let _ = entry.delete_credential();
+}

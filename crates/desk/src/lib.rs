@@ -116,7 +116,10 @@ impl Session {
         if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| internal(&dir.display().to_string(), e))?;
         }
-        let mut store = Store::open(db)?;
+        let (mut store, source, _) = infoone_client::dbkey::open_local(db)?;
+        if let Some(w) = infoone_client::dbkey::warning(&source) {
+            eprintln!("{w}");
+        }
         let settings = Settings::load(db);
         let months = browse::months(&mut store)?;
         let current = settings

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use infoone_domain::month::YearMonth;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+pub mod cipher;
 pub mod ledger_db;
 pub mod ledger_tokens;
 pub mod outbox;
@@ -32,6 +33,9 @@ pub enum StoreError {
     TooNew { found: i64, supported: i64 },
     #[error("{0}")]
     Invalid(String),
+    /// An encrypted database opened with another key (or a file that is not a database).
+    #[error("{0} を開けません: 暗号化の鍵が合わないか、データベースではありません")]
+    WrongKey(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -201,6 +205,8 @@ pub struct AuditRow {
     pub source: Option<String>,
     pub detail: Option<String>,
 }
+
+pub use cipher::{DbFile, DbKey, Opened};
 
 pub struct Store {
     conn: Connection,
