@@ -18,10 +18,13 @@ TOOLS="$TARGET/tools"
 
 # Two builds, not one: built together, the two would unify their dependencies' features and
 # rebuild everything the test run already built.
-cargo build $LOCKED -p infoone-cli
-cargo build $LOCKED -p infoone-desktop
-APP="$TARGET/debug/infoone-desktop"
-CLI="$TARGET/debug/infoone"
+# E2E_PROFILE=release: the release binaries (benchmarks: tests/desktop_perf.py).
+PROFILE="${E2E_PROFILE:-debug}"
+PROFILE_FLAG=""; [[ "$PROFILE" == release ]] && PROFILE_FLAG="--release"
+cargo build $LOCKED $PROFILE_FLAG -p infoone-cli
+cargo build $LOCKED $PROFILE_FLAG -p infoone-desktop
+APP="$TARGET/$PROFILE/infoone-desktop"
+CLI="$TARGET/$PROFILE/infoone"
 if [[ ! -x "$TOOLS/bin/tauri-driver" ]]; then
   cargo install tauri-driver --version 2.1.0 --locked --root "$TOOLS"
 fi

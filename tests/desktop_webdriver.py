@@ -32,6 +32,7 @@ APP, URL, SHOTS, CLI, DB, SAMPLE = sys.argv[1:7]
 ENTER = "\ue007"
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 ACTIONS = {"click": 0, "enter": 0, "typed field": 0, "file pick": 0}
+GAPS = {}
 
 
 def call(method, path, body=None):
@@ -122,6 +123,24 @@ class Window:
             {ELEMENT: el},
             value,
         )
+
+    def watch(self):
+        """Start measuring the webview's main thread: a 10 ms timer that records the longest gap
+        between its ticks (a gap is time the page could not run, i.e. the window froze)."""
+        self.js(
+            "window.__gap = {max: 0, last: performance.now()};"
+            "clearInterval(window.__tick);"
+            "window.__tick = setInterval(() => { const n = performance.now();"
+            " window.__gap.max = Math.max(window.__gap.max, n - window.__gap.last); window.__gap.last = n; }, 10);"
+        )
+
+    def longest_gap(self, what):
+        """The longest gap since `watch`, in ms, printed (a benchmark figure, not asserted)."""
+        ms = self.js("const n = performance.now(); return Math.round(Math.max(window.__gap.max, n - window.__gap.last));")
+        GAPS[what] = ms
+        print(f"    webview main thread: longest gap during {what}: {ms} ms")
+        self.watch()
+        return ms
 
     def nav(self, screen):
         self.click(f'[data-nav="{screen}"]')
@@ -214,11 +233,14 @@ def main():
         # 3. The good file, reviewed, accepted.
         w.click("#hr-import")
         pick_file("人事データを開く", os.path.join(SAMPLE, "hr.xlsx"))
+        w.watch()
         wait_for("the proposed changes", lambda: len(w.find_all("[data-change-id]")) > before)
+        w.longest_gap("the HR import")
         check(w.no_error(), "the HR file is imported")
         w.snap("hr-review")
         w.click("#accept-all")
         wait_for("every change decided", lambda: not w.find_all('[data-change-id] input[type="checkbox"]:not([disabled])'))
+        w.longest_gap("accepting every change")
         check(w.no_error(), "every proposed change is accepted")
 
         # 4. A manual withdrawal (a paper form), accepted at once.
@@ -238,7 +260,9 @@ def main():
         w.click("#confirm")
         if w.find_all("#confirm-yes"):
             w.click("#confirm-yes")
+        w.watch()
         wait_for("the confirmed bill", lambda: w.find_all("#reopen"))
+        w.longest_gap("the confirmation")
         doc = bill_show()
         check(doc["state"] == "confirmed" and doc["revision"] == 1, "the month is confirmed (第1版)")
         for o in doc["offices"]:
@@ -252,7 +276,9 @@ def main():
         # 6. Every output, with its progress bar.
         w.nav("outputs")
         w.click("#export-all")
+        w.watch()
         wait_for("the outputs", lambda: w.js("const p = document.querySelector('#export-progress'); return p && p.value >= p.max && document.querySelectorAll('[data-export]').length >= 5"), timeout=180)
+        w.longest_gap("the outputs")
         check(w.no_error(), "invoices, payroll media, Zengin, extract and roster are written")
         w.snap("outputs")
 
@@ -260,7 +286,9 @@ def main():
         w.nav("deductions")
         w.click("#deductions-import")
         pick_file("控除結果を開く", os.path.join(SAMPLE, "deductions.csv"))
+        w.watch()
         recon = wait_for("the reconciliation", lambda: w.find_all("#recon") and w.text("#recon"))
+        w.longest_gap("the deduction import")
         check(w.no_error() and "000147" in recon, "the deduction results are reconciled member by member")
         w.snap("reconciliation")
         w.click("#recon-export")
@@ -299,6 +327,7 @@ def main():
         raise
     finally:
         w.close()
+    print("webview main thread, longest gap per step (ms): " + ", ".join(f"{k} {v}" for k, v in GAPS.items()))
     total = sum(month_actions.values())
     print("user actions for the month: " + ", ".join(f"{k} {v}" for k, v in month_actions.items()) + f" — {total} in all")
     check(total <= 30, f"the whole month takes at most 30 user actions ({total})")

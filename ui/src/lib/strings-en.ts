@@ -259,6 +259,7 @@ export const en: Record<Key, string> = {
   'bill.individual': 'Individual bills',
   'bill.individual.amount': 'Amount',
   'bill.transfers': 'Bank transfers',
+  'bill.final': 'This month has been reported; its confirmation can no longer be undone.',
   'bill.findings': 'Findings',
   'bill.total': 'Total',
   'bill.confirm': 'Confirm the bill',

@@ -257,6 +257,7 @@ export const ja = {
   'bill.individual': '個人あての請求（個別請求書）',
   'bill.individual.amount': '請求額',
   'bill.transfers': '口座振替',
+  'bill.final': 'この月は結果報告まで済んでいるため、確定の解除はできません。',
   'bill.findings': 'チェック結果',
   'bill.total': '合計',
   'bill.confirm': '請求を確定する',
