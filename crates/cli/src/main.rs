@@ -548,8 +548,11 @@ fn month_end(db: &Option<PathBuf>, a: &MonthEndArgs) -> Result<(), AppError> {
     progress("請求を確定しています");
     let confirmed = infoone_app::confirm(&mut store, &at, now())?;
     let bill_path = out.join("bill.json");
-    std::fs::write(&bill_path, serde_json::to_string_pretty(&confirmed).unwrap_or_default())
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
+    infoone_formats::atomic::write(
+        &bill_path,
+        serde_json::to_string_pretty(&confirmed).unwrap_or_default().as_bytes(),
+    )
+    .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
     progress("控除結果を取り込んでいます");
     let ded = infoone_app::import_deductions(&mut store, &at, &a.deductions, mode(a.mode), now())?;
     progress("請求書・電子媒体・口座振替・加入者データ・名簿を書き出しています");
