@@ -90,18 +90,23 @@ pub fn list_backups(db: &Path) -> Result<Vec<BackupInfo>> {
         let entry = entry.map_err(|e| io_error(&dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some((taken_at, month, action)) = parse_name(&name) {
-            let bytes = entry.metadata().map(|m| m.len()).unwrap_or(0);
-            out.push(BackupInfo {
-                name,
-                taken_at,
-                month,
-                action,
-                bytes,
-            });
+            let meta = entry.metadata().ok();
+            let modified = meta.as_ref().and_then(|m| m.modified().ok());
+            out.push((
+                BackupInfo {
+                    name,
+                    taken_at,
+                    month,
+                    action,
+                    bytes: meta.map_or(0, |m| m.len()),
+                },
+                modified,
+            ));
         }
     }
-    out.sort_by(|a, b| b.name.cmp(&a.name));
-    Ok(out)
+    // Newest first: by the time in the name, then (two in one second) by the file's time.
+    out.sort_by(|(a, ma), (b, mb)| (&b.taken_at, mb, &b.name).cmp(&(&a.taken_at, ma, &a.name)));
+    Ok(out.into_iter().map(|(b, _)| b).collect())
 }
 
 /// Copy the database of `store` into its `backups/` folder before `action` on `month` (`None`:
