@@ -452,6 +452,23 @@ fn run(cli: Cli) -> Result<(), AppError> {
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
         Cmd::ServerToken(cmd) => server_token(db, cmd)?,
+        Cmd::Db(cmd) => {
+            let path = db.clone().unwrap_or_else(infoone_app::default_db_path);
+            match cmd {
+                args::DbCmd::Backups { json: as_json } => {
+                    let list = infoone_app::backup::list_backups(&path)?;
+                    if as_json {
+                        json(&list)?;
+                    } else {
+                        print::backups(&path, &list);
+                    }
+                }
+                args::DbCmd::Restore { name } => {
+                    let s = infoone_app::backup::restore_backup(&path, &name, now())?;
+                    print::restored(&s);
+                }
+            }
+        }
         Cmd::Audit { limit, json: as_json } => {
             let rows = open(db)?.read(|tx| tx.audit_log(Some(limit))).map_err(AppError::from)?;
             if as_json {

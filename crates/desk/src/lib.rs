@@ -284,6 +284,38 @@ impl Session {
         self.step(true, |s, at| infoone_app::reopen(s, at, reason, now()))
     }
 
+    // ---- backups ----
+
+    /// The backups of the database (made before each confirm and reopen), newest first.
+    pub fn backups(&self) -> Result<Vec<infoone_app::backup::BackupInfo>> {
+        infoone_app::backup::list_backups(&self.db)
+    }
+
+    /// Put the backup `name` in place of the database (the current one is kept as a
+    /// `before-restore` backup). The session's connection is closed for it and opened again on
+    /// whichever database is in place afterwards; the month being worked is kept if the
+    /// restored database has it, else the first it has.
+    pub fn restore(&self, name: &str) -> Result<infoone_app::backup::RestoreSummary> {
+        let mut store = self.store()?;
+        // Closed while the file is replaced (an in-memory placeholder holds the lock).
+        *store = Store::open_in_memory()?;
+        let restored = infoone_app::backup::restore_backup(&self.db, name, now());
+        *store = Store::open(&self.db)?;
+        let months = browse::months(&mut store)?;
+        drop(store);
+        let mut inner = self.inner()?;
+        inner.members.clear();
+        let kept = inner.current.as_ref().is_some_and(|at| {
+            months
+                .iter()
+                .any(|m| m.month == at.month.to_string() && at.group.as_deref().is_none_or(|g| g == m.group))
+        });
+        if !kept {
+            inner.current = months.first().and_then(|m| month_ref(Some(&m.group), &m.month).ok());
+        }
+        restored
+    }
+
     pub fn members(&self, q: &MemberQuery) -> Result<MemberPage> {
         let at = self.at()?;
         let mut inner = self.inner()?;
