@@ -171,11 +171,10 @@ pub fn backups(db: &std::path::Path, list: &[infoone_app::backup::BackupInfo]) {
     }
     println!("{}（新しいものから{}件）", dir.display(), list.len());
     println!(
-        "{}  {}  {}  {}",
+        "{}  {}  {}  名前",
         left("作成日時", 19),
         left("月", 7),
-        left("直前の操作", 16),
-        "名前"
+        left("直前の操作", 16)
     );
     for b in list {
         let action = match b.action.as_str() {
