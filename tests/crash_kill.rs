@@ -3,7 +3,8 @@
 //! every kill the database is sound (`PRAGMA integrity_check` = ok) and holds exactly what it
 //! held before the command or exactly what an uninterrupted run of the same command leaves
 //! (every row of every table, compared in full), and no output file is half written under its
-//! final name (a final-name file is absent or byte-identical to the uninterrupted run's).
+//! final name (a final-name file is absent or byte-identical to the uninterrupted run's), and a
+//! backup made before a confirm is either complete (it passes `check_database`) or absent.
 //!
 //! Timestamps differ between two runs of the same command, so the compared dumps mask every
 //! column named `at` or ending in `_at` (the audit log's `at`, `created_at`, `decided_at`,
@@ -12,6 +13,9 @@
 //! is masked too: after queueing, the command retries with backoff, each retry its own commit.
 //! The time in the name of the backup a confirm makes, which its audit row names, is masked
 //! as well.
+//!
+//! The kill delay is uniform over 0–110 % of the uninterrupted run's duration (over its first
+//! 15 % for `report submit`, whose write and queueing come first and whose rest is backoff).
 //!
 //! Default: a short run (`INFOONE_KILLS`, 2 per command) on a 5,000-member sample group
 //! (`INFOONE_KILL_MEMBERS`); the full run: `INFOONE_KILLS=200 INFOONE_KILL_MEMBERS=20000`.
@@ -23,8 +27,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use infoone_app::infoone_store::backup::Dump;
 use infoone_app::infoone_store::backup::Value;
+use infoone_app::infoone_store::backup::{check_database, Dump};
 use infoone_app::infoone_store::Store;
 use infoone_formats::atomic::is_temporary_name;
 
@@ -86,6 +90,8 @@ struct Step {
     /// Exits non-zero although it did its work (the report queued, the insurer unreachable).
     fails_when_done: bool,
     mask_outbox_attempts: bool,
+    /// The kill delay is drawn uniformly over this fraction of the uninterrupted run's duration.
+    window: f64,
 }
 
 fn masked_dump(db: &Path, outbox_attempts: bool) -> (String, Dump) {
@@ -210,6 +216,7 @@ struct Tally {
     finished_first: usize,
     temp_left: usize,
     final_files_seen: usize,
+    backups_checked: usize,
 }
 
 #[test]
@@ -289,6 +296,7 @@ fn killed_at_random_points_every_step_leaves_the_month_as_before_or_as_after() {
         args,
         fails_when_done: false,
         mask_outbox_attempts: false,
+        window: 1.1,
     };
     let steps = vec![
         step(
@@ -335,9 +343,13 @@ fn killed_at_random_points_every_step_leaves_the_month_as_before_or_as_after() {
             "deducted",
             s(&["report", "write", "--month", MONTH, "--out", "{OUT}/report.json"]),
         ),
+        // Writing and queueing the report takes the first ~0.5 s; the rest of the run is the
+        // retries' backoff. Over the whole run nearly every kill would land after the queueing,
+        // so the kills are drawn over its first 15 %.
         Step {
             fails_when_done: true,
             mask_outbox_attempts: true,
+            window: 0.15,
             ..step(
                 "report submit (queued)",
                 "deducted-online",
@@ -385,7 +397,7 @@ fn killed_at_random_points_every_step_leaves_the_month_as_before_or_as_after() {
             copy_db(&base, &db);
             // The backups a confirm makes beside the database (each a copy of it).
             let _ = std::fs::remove_dir_all(root.join("backups"));
-            let delay = duration.mul_f64(rng.unit() * 1.1);
+            let delay = duration.mul_f64(rng.unit() * st.window);
             let mut child = infoone(&db, &run, &with_out(&run)).spawn().unwrap();
             std::thread::sleep(delay);
             let finished = child.try_wait().unwrap().is_some();
@@ -419,6 +431,23 @@ fn killed_at_random_points_every_step_leaves_the_month_as_before_or_as_after() {
                     first_difference(&now, &after)
                 );
             }
+            // A backup (confirm) is complete under its final name or not there at all.
+            if let Ok(entries) = std::fs::read_dir(root.join("backups")) {
+                for e in entries.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    if is_temporary_name(&name) {
+                        tally.temp_left += 1;
+                    } else {
+                        check_database(&e.path()).unwrap_or_else(|err| {
+                            panic!(
+                                "{} kill {k} after {delay:?} (seed {seed}): backup {name}: {err}",
+                                st.name
+                            )
+                        });
+                        tally.backups_checked += 1;
+                    }
+                }
+            }
             for (name, bytes) in files_of(&run) {
                 let base_name = Path::new(&name).file_name().unwrap().to_string_lossy().into_owned();
                 if is_temporary_name(&base_name) {
@@ -440,16 +469,18 @@ fn killed_at_random_points_every_step_leaves_the_month_as_before_or_as_after() {
             }
         }
         let line = format!(
-            "{:<24} {:>6.2} s  kills {:>3}: as before {:>3}, as after {:>3} (finished before the kill {:>2}){}; \
-             final-name files checked {:>4}, temporary files left {:>3}",
+            "{:<24} {:>6.2} s (kills over {:>3.0} %)  kills {:>3}: as before {:>3}, as after {:>3} (finished before the kill {:>2}){}; \
+             final-name files checked {:>4}, backups checked {:>3}, temporary files left {:>3}",
             st.name,
             duration.as_secs_f64(),
+            st.window * 100.0,
             tally.kills,
             tally.before,
             tally.after,
             tally.finished_first,
             if writes_db { "" } else { " (writes no database row)" },
             tally.final_files_seen,
+            tally.backups_checked,
             tally.temp_left
         );
         println!("{line}");
