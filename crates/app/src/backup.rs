@@ -136,13 +136,14 @@ pub(crate) fn take(
     std::fs::create_dir_all(&dir).map_err(|e| refused(&e))?;
     let month = month.map_or_else(|| "all".to_string(), |m| m.to_string());
     let base = format!("{}_{month}_before-{action}", now.format("%Y-%m-%dT%H%M%S"));
-    let mut name = format!("{base}{SUFFIX}");
-    let mut n = 1;
-    while dir.join(&name).exists() {
-        n += 1;
-        name = format!("{base}_{n}{SUFFIX}");
-    }
-    store.backup_to(&dir.join(&name)).map_err(|e| refused(&e))?;
+    // Two in one second (or two databases in one folder): `_2`, `_3` … taken atomically.
+    let name = store
+        .backup_into(&dir, |n| match n {
+            1 => Some(format!("{base}{SUFFIX}")),
+            2..=999 => Some(format!("{base}_{n}{SUFFIX}")),
+            _ => None,
+        })
+        .map_err(|e| refused(&e))?;
     prune(&db, &dir);
     Ok(Some(name))
 }

@@ -153,3 +153,40 @@ fn a_backup_that_is_not_sound_is_refused_and_a_good_one_restored_with_the_curren
     let mut store = Store::open(&db).unwrap();
     assert_eq!(state(&mut store), MonthState::Confirmed);
 }
+
+#[test]
+fn databases_sharing_a_folder_confirmed_in_the_same_second_each_get_their_own_backup() {
+    // Found by client/tests/chaos.rs: four clerks' databases in one folder confirmed at the same
+    // time took the same temporary and final name ("disk I/O error", the confirm refused).
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/worked-example/bill-package.json");
+    std::thread::scope(|s| {
+        for i in 0..4 {
+            let (dir, pkg) = (dir.path(), &pkg);
+            s.spawn(move || {
+                let mut store = Store::open(&dir.join(format!("clerk{i}.db"))).unwrap();
+                infoone_app::load_package(&mut store, pkg, at("09:00:00")).unwrap();
+                infoone_app::reject(&mut store, &dec(), &Selection::All, at("09:01:00")).unwrap();
+                infoone_app::confirm(&mut store, &dec(), at("10:00:00")).unwrap();
+            });
+        }
+    });
+    let mut names: Vec<String> = list_backups(&dir.path().join("clerk0.db"))
+        .unwrap()
+        .into_iter()
+        .map(|b| b.name)
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "2026-11-25T100000_2026-12_before-confirm.sqlite",
+            "2026-11-25T100000_2026-12_before-confirm_2.sqlite",
+            "2026-11-25T100000_2026-12_before-confirm_3.sqlite",
+            "2026-11-25T100000_2026-12_before-confirm_4.sqlite",
+        ]
+    );
+    for n in &names {
+        infoone_app::infoone_store::backup::check_database(&dir.path().join("backups").join(n)).unwrap();
+    }
+}

@@ -6,6 +6,7 @@
 //! database (SQLCipher) adapts it in one place.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
@@ -30,37 +31,64 @@ impl Store {
         self.conn.path().filter(|p| !p.is_empty()).map(PathBuf::from)
     }
 
-    /// Write a consistent copy of the database to `target` (`VACUUM INTO`: the committed state,
-    /// compacted, in one read transaction). The copy is made under a temporary name, created
-    /// 0600 on Unix, synced, then renamed: `target` is either complete or absent.
+    /// Write a consistent copy of the database to `target`, which must not exist; see
+    /// [`Store::backup_into`].
     pub fn backup_to(&self, target: &Path) -> Result<()> {
-        let tmp = target.with_file_name(format!(
-            ".{}.tmp-{}",
-            target
-                .file_name()
-                .map_or_else(|| "backup".into(), |n| n.to_string_lossy()),
-            std::process::id()
+        let dir = target.parent().unwrap_or_else(|| Path::new("."));
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.backup_into(dir, |n| (n == 1).then(|| name.clone())).map(|_| ())
+    }
+
+    /// Write a consistent copy of the database into `dir` (`VACUUM INTO`: the committed state,
+    /// compacted, in one read transaction) under the first of `name(1)`, `name(2)` … that does
+    /// not exist yet (`None`: give up), and return that name. The copy is made under a temporary
+    /// name unique to this call, created 0600 on Unix, synced, then linked to its name, which is
+    /// never replaced: a name is either a complete copy or absent, and two copies made at once
+    /// (two databases, two threads) never take the same name.
+    pub fn backup_into(&self, dir: &Path, name: impl Fn(u32) -> Option<String>) -> Result<String> {
+        static CALLS: AtomicU64 = AtomicU64::new(0);
+        let tmp = dir.join(format!(
+            ".backup.tmp-{}-{}",
+            std::process::id(),
+            CALLS.fetch_add(1, Ordering::Relaxed)
         ));
         let fail =
-            |what: &str, e: &dyn std::fmt::Display| StoreError::Invalid(format!("{}: {what}（{e}）", target.display()));
+            |what: &str, e: &dyn std::fmt::Display| StoreError::Invalid(format!("{}: {what}（{e}）", dir.display()));
         let _ = std::fs::remove_file(&tmp);
         // VACUUM INTO accepts an empty file: created first so it has the owner-only mode.
         private_file(&tmp).map_err(|e| fail("作成できません", &e))?;
-        let done = (|| -> Result<()> {
-            let name = tmp
+        let done = (|| -> Result<String> {
+            let path = tmp
                 .to_str()
                 .ok_or_else(|| StoreError::Invalid(format!("{}: not UTF-8", tmp.display())))?;
-            self.conn.execute("VACUUM INTO ?1", [name])?;
+            self.conn.execute("VACUUM INTO ?1", [path])?;
             std::fs::File::open(&tmp)
                 .and_then(|f| f.sync_all())
                 .map_err(|e| fail("同期できません", &e))?;
-            std::fs::rename(&tmp, target).map_err(|e| fail("名前を変えられません", &e))?;
-            sync_dir(target);
-            Ok(())
+            for n in 1.. {
+                let Some(candidate) = name(n) else { break };
+                let target = dir.join(&candidate);
+                match std::fs::hard_link(&tmp, &target) {
+                    Ok(()) => {
+                        sync_dir(&target);
+                        return Ok(candidate);
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    // A file system without hard links: a rename, unless the name is taken.
+                    Err(_) if !target.exists() => {
+                        std::fs::rename(&tmp, &target).map_err(|e| fail("名前を変えられません", &e))?;
+                        sync_dir(&target);
+                        return Ok(candidate);
+                    }
+                    Err(e) => return Err(fail("名前を付けられません", &e)),
+                }
+            }
+            Err(fail("同じ名前のバックアップがすでにあります", &"exists"))
         })();
-        if done.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        let _ = std::fs::remove_file(&tmp);
         done
     }
 
