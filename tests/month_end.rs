@@ -184,8 +184,7 @@ fn month_end_with_the_demo_server_fetches_and_submits_over_https_with_a_receipt(
     // Personal data at rest and out of the logs (issue 9, item 7): no member's name, kana,
     // birth date, e-mail, address or bank account on stderr (the in-process insurer's log is on
     // the same stderr) and no API token; the clerk's database encrypted and owner-only.
-    let package: Value =
-        serde_json::from_slice(&std::fs::read(sample("bill-package.json")).unwrap()).unwrap();
+    let package: Value = serde_json::from_slice(&std::fs::read(sample("bill-package.json")).unwrap()).unwrap();
     let members = package["members"].as_array().unwrap();
     let mut personal: Vec<String> = Vec::new();
     for m in members {
@@ -195,7 +194,10 @@ fn month_end_with_the_demo_server_fetches_and_submits_over_https_with_a_receipt(
             }
         }
         if let Some(a) = m["bank_account"]["account_no"].as_str() {
-            personal.push(format!("{}{a}", m["bank_account"]["branch_code"].as_str().unwrap_or("")));
+            personal.push(format!(
+                "{}{a}",
+                m["bank_account"]["branch_code"].as_str().unwrap_or("")
+            ));
         }
     }
     assert!(personal.len() > members.len() * 3, "{} values", personal.len());
@@ -203,11 +205,20 @@ fn month_end_with_the_demo_server_fetches_and_submits_over_https_with_a_receipt(
     for v in &personal {
         assert!(!logs.contains(v.as_str()), "personal data on stderr: {v}");
     }
-    assert!(!logs.contains("iog_") && !logs.contains("ios_"), "a token on stderr:\n{logs}");
+    assert!(
+        !logs.contains("iog_") && !logs.contains("ios_"),
+        "a token on stderr:\n{logs}"
+    );
     let db = std::fs::read(env.db()).unwrap();
-    assert!(!db.starts_with(b"SQLite format 3"), "the clerk's database is not encrypted");
+    assert!(
+        !db.starts_with(b"SQLite format 3"),
+        "the clerk's database is not encrypted"
+    );
     let name = members[0]["name"].as_str().unwrap().as_bytes();
-    assert!(!db.windows(name.len()).any(|w| w == name), "a member's name in the database file");
+    assert!(
+        !db.windows(name.len()).any(|w| w == name),
+        "a member's name in the database file"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -2,6 +2,7 @@
 //! and the server call, so they cannot disagree. Each use case is one store transaction; time
 //! comes in as `now` so the use cases are testable for any day.
 
+pub mod backup;
 pub mod browse;
 pub mod error;
 pub mod export;
@@ -866,6 +867,12 @@ fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
 /// Confirm the month (請求確定): refused while the bill has errors; freezes the amounts.
 pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<BillDoc> {
     let stamp = stamp(now);
+    // The database as it was before, copied first (docs/RELIABILITY.md "Crash safety"); a
+    // month that cannot be confirmed anyway is refused before any copy is made.
+    let row = store.read(|tx| find_month(tx, at))?;
+    require_open(&row)?;
+    let backup = backup::take(store, Some(row.month), "confirm", now)?;
+    let backup_source = backup.as_ref().map(|n| format!("backups/{n}"));
     let (doc, key) = store.transaction(|tx| {
         let row = find_month(tx, at)?;
         require_open(&row)?;
@@ -889,9 +896,12 @@ pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<B
             action: "month.confirm",
             before: Some(row.state.code()),
             after: Some("confirmed"),
+            source: backup_source.as_deref(),
             detail: Some(&format!(
-                "revision={revision} premium_total={} invoice_amount={} pending_changes_left={pending}",
-                bill.totals.premium_total, bill.totals.invoice_amount
+                "revision={revision} premium_total={} invoice_amount={} pending_changes_left={pending} backup={}",
+                bill.totals.premium_total,
+                bill.totals.invoice_amount,
+                backup.as_deref().unwrap_or("-")
             )),
             ..Audit::default()
         })?;
@@ -933,6 +943,14 @@ pub fn reopen(store: &mut Store, at: &MonthRef, reason: &str, now: NaiveDateTime
     if reason.trim().is_empty() {
         return Err(AppError::bad_input("確定を解除する理由（--reason）を入力してください"));
     }
+    let row = store.read(|tx| find_month(tx, at))?;
+    let backup = if matches!(row.state, MonthState::Confirmed | MonthState::Deducted) {
+        backup::take(store, Some(row.month), "reopen", now)?
+    } else {
+        None
+    };
+    // The detail keeps the clerk's reason; the backup is named as the step's source.
+    let backup_source = backup.as_ref().map(|n| format!("backups/{n}"));
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
         if !matches!(row.state, MonthState::Confirmed | MonthState::Deducted) {
@@ -950,6 +968,7 @@ pub fn reopen(store: &mut Store, at: &MonthRef, reason: &str, now: NaiveDateTime
             action: "month.reopen",
             before: Some(row.state.code()),
             after: Some("adjusting"),
+            source: backup_source.as_deref(),
             detail: Some(reason),
             ..Audit::default()
         })?;

@@ -239,7 +239,10 @@ pub(crate) fn write_built(
         std::fs::create_dir_all(dir)
             .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", dir.display())))?;
     }
-    std::fs::write(out, &bytes).map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", out.display())))?;
+    // Whole or not at all (formats::atomic); the report is stored in the same transaction,
+    // committed after the file is in place.
+    infoone_formats::atomic::write(out, &bytes)
+        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: 書き込めません（{e}）", out.display())))?;
     let text = String::from_utf8_lossy(&bytes);
     tx.set_report(row.id, &text)?;
     tx.audit(&Audit {

@@ -101,6 +101,9 @@ pub enum Cmd {
     },
     /// APIトークンをOSの資格情報ストアから削除する
     Logout,
+    /// ローカルデータベースのバックアップ（確定・確定解除の前に自動で作成）: 一覧・復元
+    #[command(subcommand)]
+    Db(DbCmd),
     /// 監査ログ（新しいものから --limit 件）
     Audit {
         #[arg(long, default_value_t = 50)]
@@ -432,6 +435,21 @@ pub enum ExportCmd {
         month: String,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DbCmd {
+    /// バックアップの一覧（新しいものから。データベースと同じフォルダーの backups/）
+    Backups {
+        #[arg(long)]
+        json: bool,
+    },
+    /// バックアップから戻す（今のデータベースは before-restore のバックアップとして残す）。
+    /// 他のInfoOne（デスクトップ版など）を閉じてから実行する
+    Restore {
+        /// バックアップの名前（db backups の一覧の名前）
+        name: String,
     },
 }
 

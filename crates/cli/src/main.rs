@@ -468,6 +468,24 @@ fn run(cli: Cli) -> Result<(), AppError> {
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
         Cmd::ServerToken(cmd) => server_token(db, cmd)?,
+        Cmd::Db(cmd) => {
+            let path = db.clone().unwrap_or_else(infoone_app::default_db_path);
+            match cmd {
+                args::DbCmd::Backups { json: as_json } => {
+                    let list = infoone_app::backup::list_backups(&path)?;
+                    if as_json {
+                        json(&list)?;
+                    } else {
+                        print::backups(&path, &list);
+                    }
+                }
+                args::DbCmd::Restore { name } => {
+                    let (key, _) = infoone_client::dbkey::local_key(&path)?;
+                    let s = infoone_app::backup::restore_backup(&path, &name, Some(&key), now())?;
+                    print::restored(&s);
+                }
+            }
+        }
         Cmd::Audit { limit, json: as_json } => {
             let rows = open(db)?.read(|tx| tx.audit_log(Some(limit))).map_err(AppError::from)?;
             if as_json {
@@ -564,8 +582,11 @@ fn month_end(db: &Option<PathBuf>, a: &MonthEndArgs) -> Result<(), AppError> {
     progress("請求を確定しています");
     let confirmed = infoone_app::confirm(&mut store, &at, now())?;
     let bill_path = out.join("bill.json");
-    std::fs::write(&bill_path, serde_json::to_string_pretty(&confirmed).unwrap_or_default())
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
+    infoone_formats::atomic::write(
+        &bill_path,
+        serde_json::to_string_pretty(&confirmed).unwrap_or_default().as_bytes(),
+    )
+    .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", bill_path.display())))?;
     progress("控除結果を取り込んでいます");
     let ded = infoone_app::import_deductions(&mut store, &at, &a.deductions, mode(a.mode), now())?;
     progress("請求書・電子媒体・口座振替・加入者データ・名簿を書き出しています");

@@ -162,3 +162,48 @@ pub fn export(s: &infoone_app::export::ExportSummary) {
         println!("  注意: {n}");
     }
 }
+
+pub fn backups(db: &std::path::Path, list: &[infoone_app::backup::BackupInfo]) {
+    let dir = infoone_app::backup::backups_dir(db);
+    if list.is_empty() {
+        println!("バックアップはありません（{}）", dir.display());
+        return;
+    }
+    println!("{}（新しいものから{}件）", dir.display(), list.len());
+    println!(
+        "{}  {}  {}  名前",
+        left("作成日時", 19),
+        left("月", 7),
+        left("直前の操作", 16)
+    );
+    for b in list {
+        let action = match b.action.as_str() {
+            "before-confirm" => "確定の前",
+            "before-reopen" => "確定解除の前",
+            "before-restore" => "復元の前",
+            other => other,
+        };
+        let month = if b.month == "all" { "全体" } else { b.month.as_str() };
+        println!(
+            "{}  {}  {}  {}",
+            left(&b.taken_at, 19),
+            left(month, 7),
+            left(action, 16),
+            b.name
+        );
+    }
+    println!("戻すには: infoone db restore 名前");
+}
+
+pub fn restored(s: &infoone_app::backup::RestoreSummary) {
+    println!("バックアップ {} から戻しました", s.restored);
+    if let Some(saved) = &s.saved_as {
+        println!("戻す前のデータベースは {saved} として残しました（infoone db restore {saved} で元に戻せます）");
+    }
+    for (group, month, state) in &s.months {
+        let label = state
+            .parse::<infoone_app::infoone_store::MonthState>()
+            .map_or(state.as_str(), |m| m.label());
+        println!("  {group} {month} {label}");
+    }
+}

@@ -32,7 +32,10 @@ pub enum KeySource {
     Env,
     Keyring,
     /// A key file beside the database; `created` when this open made it.
-    File { path: PathBuf, created: bool },
+    File {
+        path: PathBuf,
+        created: bool,
+    },
 }
 
 /// The clerk's database at `db`, opened with its key (see the module's rules). Also says where
@@ -52,8 +55,15 @@ pub fn open_local(db: &Path) -> Result<(Store, KeySource, Opened), AppError> {
     })?;
     let mut store = store;
     if opened != Opened::Existing {
-        let at = chrono::Local::now().naive_local().format("%Y-%m-%dT%H:%M:%S").to_string();
-        let action = if opened == Opened::Created { "db_create" } else { "db_encrypt" };
+        let at = chrono::Local::now()
+            .naive_local()
+            .format("%Y-%m-%dT%H:%M:%S")
+            .to_string();
+        let action = if opened == Opened::Created {
+            "db_create"
+        } else {
+            "db_encrypt"
+        };
         let detail = format!("暗号化（SQLCipher）、鍵: {}", describe(&source));
         store.transaction(|tx| {
             tx.audit(&Audit {
@@ -100,7 +110,10 @@ fn bad_key(what: &str) -> AppError {
     ))
 }
 
-fn local_key(db: &Path) -> Result<(DbKey, KeySource), AppError> {
+/// The key of the database at `db` and where it came from, without opening the database (a
+/// restore puts a backup in its place with it). Follows the module's rules, so it may make the
+/// key (in the keyring, or in a key file where none runs) for a database that has none yet.
+pub fn local_key(db: &Path) -> Result<(DbKey, KeySource), AppError> {
     if let Some(text) = std::env::var(DB_KEY_ENV).ok().filter(|t| !t.trim().is_empty()) {
         let key = DbKey::from_hex(&text).ok_or_else(|| bad_key(&format!("環境変数 {DB_KEY_ENV}")))?;
         return Ok((key, KeySource::Env));
@@ -109,7 +122,13 @@ fn local_key(db: &Path) -> Result<(DbKey, KeySource), AppError> {
     if file.exists() {
         let text = std::fs::read_to_string(&file).map_err(|e| internal(&file, e))?;
         let key = DbKey::from_hex(&text).ok_or_else(|| bad_key(&file.display().to_string()))?;
-        return Ok((key, KeySource::File { path: file, created: false }));
+        return Ok((
+            key,
+            KeySource::File {
+                path: file,
+                created: false,
+            },
+        ));
     }
     match keyring_key() {
         Ok(key) => Ok((key, KeySource::Keyring)),
@@ -131,7 +150,13 @@ fn local_key(db: &Path) -> Result<(DbKey, KeySource), AppError> {
             }
             cipher::create_private_file(&file)?;
             std::fs::write(&file, key.to_hex()).map_err(|e| internal(&file, e))?;
-            Ok((key, KeySource::File { path: file, created: true }))
+            Ok((
+                key,
+                KeySource::File {
+                    path: file,
+                    created: true,
+                },
+            ))
         }
     }
 }
@@ -156,8 +181,7 @@ fn keyring_key() -> Result<DbKey, String> {
 
 fn random_key() -> Result<DbKey, AppError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| AppError::new(ErrorCode::Internal, format!("乱数を得られません: {e}")))?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::new(ErrorCode::Internal, format!("乱数を得られません: {e}")))?;
     Ok(DbKey::from_bytes(bytes))
 }
 

@@ -97,7 +97,11 @@ fn the_database_key_is_made_in_the_os_keyring_and_a_plain_database_is_encrypted_
     }
     use infoone_app::infoone_store::{cipher, DbFile, Opened};
     use infoone_client::dbkey::{self, KeySource};
-    assert!(std::env::var(dbkey::DB_KEY_ENV).is_err(), "unset {} for this test", dbkey::DB_KEY_ENV);
+    assert!(
+        std::env::var(dbkey::DB_KEY_ENV).is_err(),
+        "unset {} for this test",
+        dbkey::DB_KEY_ENV
+    );
     let dir = tempfile::tempdir().unwrap();
 
     // A new database: its key made in the keyring, no key file beside it.

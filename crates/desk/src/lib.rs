@@ -12,6 +12,7 @@
 pub mod demo;
 mod members;
 mod month;
+mod protection;
 mod settings;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,7 @@ use serde::Serialize;
 
 pub use members::{MemberPage, MemberQuery};
 pub use month::{Dashboard, Step};
+pub use protection::Protection;
 pub use settings::Settings;
 
 fn now() -> NaiveDateTime {
@@ -103,6 +105,8 @@ pub struct Session {
     inner: Mutex<Inner>,
     tokens: Box<dyn TokenStore + Send + Sync>,
     demo: Mutex<Option<demo::DemoInsurer>>,
+    /// Where the database's key is kept, in the clerk's words (settings screen).
+    key_place: String,
 }
 
 impl Session {
@@ -139,6 +143,7 @@ impl Session {
             }),
             tokens,
             demo: Mutex::new(None),
+            key_place: infoone_client::dbkey::describe(&source),
         })
     }
 

@@ -27,13 +27,8 @@ impl Settings {
 
     /// Written to a temporary name, then renamed: a crash never leaves half a file.
     pub fn save(&self, db: &Path) {
-        let (path, tmp) = (file(db), file(db).with_extension("json.tmp"));
         if let Ok(text) = serde_json::to_vec_pretty(self) {
-            // Owner-only (0600 on Unix), like the database beside it.
-            let _ = infoone_app::infoone_store::cipher::create_private_file(&tmp);
-            if std::fs::write(&tmp, text).is_ok() {
-                let _ = std::fs::rename(&tmp, &path);
-            }
+            let _ = infoone_formats::atomic::write(&file(db), &text);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Files in and out. Every reader refuses a bad file with positioned errors (file, row, column,
 //! value, expected) and collects all of them before refusing.
+pub mod atomic;
 pub mod bill_doc;
 pub mod change;
 pub mod date;

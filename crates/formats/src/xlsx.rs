@@ -14,7 +14,6 @@
 //! written as Excel's `_xHHHH_` escapes. The archive is a plain ZIP (no ZIP64: a sheet over 4 GiB
 //! is refused).
 
-use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -22,6 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use chrono::{Datelike, NaiveDate};
+
+use crate::atomic::AtomicFile;
 use flate2::{Compress, Compression, FlushCompress, Status};
 
 /// How the cells of a column look (their number format).
@@ -246,7 +247,8 @@ impl SheetWriter {
         if sheet_names.is_empty() {
             return Err(io::Error::other("xlsx: a workbook needs a sheet"));
         }
-        let file = BufWriter::with_capacity(1 << 16, File::create(path)?);
+        // Written under a temporary name and renamed by `finish` (crate::atomic).
+        let file = BufWriter::with_capacity(1 << 16, AtomicFile::create(path)?);
         let mut zip = Zip {
             out: file,
             entries: Vec::new(),
@@ -533,7 +535,7 @@ struct Entry {
 /// A minimal ZIP writer: stored and deflated entries, sizes patched into the local header after
 /// the data (no data descriptors, which some readers dislike), no ZIP64.
 struct Zip {
-    out: BufWriter<File>,
+    out: BufWriter<AtomicFile>,
     entries: Vec<Entry>,
     offset: u64,
 }
@@ -623,7 +625,7 @@ impl Zip {
         end.extend_from_slice(&start.to_le_bytes());
         end.extend_from_slice(&0u16.to_le_bytes());
         self.write(&end)?;
-        self.out.flush()
+        self.out.into_inner().map_err(|e| e.into_error())?.commit()
     }
 }
 

@@ -118,7 +118,7 @@ pub fn create_private_file(path: &Path) -> Result<()> {
     o.open(path).map(drop).map_err(|e| io(path, e))
 }
 
-fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
+pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
     // SQLCipher would print a wrong key's decrypt failures on stderr; the caller reports
     // `StoreError::WrongKey` in words a clerk can act on instead.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
@@ -128,7 +128,7 @@ fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
 }
 
 /// The database was not opened with this key (or is not a database).
-fn check_key(conn: &Connection, path: &Path) -> Result<()> {
+pub(crate) fn check_key(conn: &Connection, path: &Path) -> Result<()> {
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
         Ok(_) => Ok(()),
         Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::NotADatabase => {
@@ -171,11 +171,22 @@ impl Store {
         Ok((Store::init(conn)?, opened))
     }
 
+    /// Open the database at `path` with `key` when one is given (see [`Store::open_encrypted`]),
+    /// as a plain database otherwise.
+    pub fn open_with(path: &Path, key: Option<&DbKey>) -> Result<Store> {
+        match key {
+            Some(key) => Store::open_encrypted(path, key).map(|(s, _)| s),
+            None => Store::open(path),
+        }
+    }
+
     /// Whether this database's file is encrypted (its header is not SQLite's plain header).
     pub fn is_encrypted(&self) -> Result<bool> {
-        let file: String = self
-            .conn
-            .query_row("SELECT file FROM pragma_database_list WHERE name = 'main'", [], |r| r.get(0))?;
+        let file: String =
+            self.conn
+                .query_row("SELECT file FROM pragma_database_list WHERE name = 'main'", [], |r| {
+                    r.get(0)
+                })?;
         Ok(!file.is_empty() && probe(Path::new(&file))? == DbFile::Encrypted)
     }
 }
@@ -196,9 +207,13 @@ fn encrypt_plain(path: &Path, key: &DbKey) -> Result<()> {
             rusqlite::params![tmp.to_string_lossy(), format!("x'{}'", key.to_hex())],
         )?;
         plain.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
-        plain.execute_batch(&format!("PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"))?;
+        plain.execute_batch(&format!(
+            "PRAGMA encrypted.user_version = {version}; DETACH DATABASE encrypted;"
+        ))?;
         plain.close().map_err(|(_, e)| e)?;
-        std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| io(&tmp, e))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io(&tmp, e))?;
         Ok(())
     })();
     if let Err(e) = result {
@@ -271,13 +286,19 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-            assert_eq!(std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+            assert_eq!(
+                std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode() & 0o777,
+                0o700
+            );
         }
         let (mut s, opened) = Store::open_encrypted(&path, &key(1)).unwrap();
         assert_eq!(opened, Opened::Existing);
         assert_eq!(count_audit(&mut s), 1);
         drop(s);
-        assert!(matches!(Store::open_encrypted(&path, &key(2)), Err(StoreError::WrongKey(_))));
+        assert!(matches!(
+            Store::open_encrypted(&path, &key(2)),
+            Err(StoreError::WrongKey(_))
+        ));
         // A plain open of an encrypted file fails too: nothing is readable without the key.
         assert!(Store::open(&path).is_err());
     }
@@ -311,5 +332,37 @@ mod tests {
         assert!(!dir.path().join("infoone.db.encrypting").exists());
         let (_, opened) = Store::open_encrypted(&path, &key(7)).unwrap();
         assert_eq!(opened, Opened::Existing);
+    }
+
+    #[test]
+    fn a_backup_of_an_encrypted_database_is_encrypted_with_its_key_and_checks_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("infoone.db");
+        let (mut s, _) = Store::open_encrypted(&path, &key(3)).unwrap();
+        s.transaction(|tx| {
+            tx.audit(&crate::Audit {
+                at: "2026-12-05T00:00:00",
+                action: "test",
+                detail: Some("鈴木一郎"),
+                ..crate::Audit::default()
+            })
+        })
+        .unwrap();
+        let copy = dir.path().join("copy.sqlite");
+        s.backup_to(&copy).unwrap();
+        assert_eq!(probe(&copy).unwrap(), DbFile::Encrypted);
+        let bytes = std::fs::read(&copy).unwrap();
+        let name = "鈴木一郎".as_bytes();
+        assert!(!bytes.windows(name.len()).any(|w| w == name));
+        let check = crate::backup::check_database(&copy, Some(&key(3))).unwrap();
+        assert_eq!(check.audit_rows, 1);
+        assert!(crate::backup::check_database(&copy, None).is_err());
+        assert!(matches!(
+            crate::backup::check_database(&copy, Some(&key(4))),
+            Err(StoreError::WrongKey(_))
+        ));
+        let (copied, opened) = Store::open_encrypted(&copy, &key(3)).unwrap();
+        assert_eq!(opened, Opened::Existing);
+        assert_eq!(copied.dump(|_, _| false).unwrap(), s.dump(|_, _| false).unwrap());
     }
 }

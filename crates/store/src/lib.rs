@@ -11,6 +11,7 @@ use std::str::FromStr;
 use infoone_domain::month::YearMonth;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+pub mod backup;
 pub mod cipher;
 pub mod ledger_db;
 pub mod ledger_tokens;

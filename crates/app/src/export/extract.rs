@@ -10,6 +10,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
+use infoone_formats::atomic::AtomicFile;
 use infoone_formats::extract as x;
 use infoone_store::Store;
 
@@ -23,9 +24,16 @@ fn cannot_write(path: &Path, e: impl std::fmt::Display) -> AppError {
     )
 }
 
-fn write_csv(path: &Path, write: impl FnOnce(BufWriter<std::fs::File>) -> std::io::Result<usize>) -> Result<usize> {
-    let file = std::fs::File::create(path).map_err(|e| cannot_write(path, e))?;
-    write(BufWriter::new(file)).map_err(|e| cannot_write(path, e))
+/// Written under a temporary name and renamed once complete (`formats::atomic`).
+fn write_csv(path: &Path, write: impl FnOnce(&mut BufWriter<AtomicFile>) -> std::io::Result<usize>) -> Result<usize> {
+    let file = AtomicFile::create(path).map_err(|e| cannot_write(path, e))?;
+    let mut w = BufWriter::new(file);
+    let n = write(&mut w).map_err(|e| cannot_write(path, e))?;
+    w.into_inner()
+        .map_err(|e| cannot_write(path, e.into_error()))?
+        .commit()
+        .map_err(|e| cannot_write(path, e))?;
+    Ok(n)
 }
 
 pub fn extract(store: &mut Store, at: &MonthRef, out: &Path, xlsx: bool, _now: NaiveDateTime) -> Result<ExportSummary> {

@@ -84,9 +84,10 @@ pub(crate) fn out_file(dir: &Path, name: &str) -> Result<PathBuf> {
     Ok(dir.join(name))
 }
 
-/// Write bytes to a file, with a clerk-readable error.
+/// Write bytes to a file whole or not at all (a temporary name, synced, renamed:
+/// `formats::atomic`), with a clerk-readable error.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|e| {
+    infoone_formats::atomic::write(path, bytes).map_err(|e| {
         AppError::new(
             ErrorCode::Internal,
             format!("{}: 書き込めません（{e}）", path.display()),
