@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+use infoone_app::backup::RestoreSummary;
 use infoone_app::browse::{AuditView, MemberDetail, Preview, Reconciliation};
 use infoone_app::export::ExportSummary;
 use infoone_app::submit::ServerConfig;
@@ -12,7 +13,7 @@ use infoone_app::unpaid::UnpaidItem;
 use infoone_app::{
     AppError, ChangeView, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange,
 };
-use infoone_desk::{MemberPage, MemberQuery, Overview, Progress, Session, SubmitView};
+use infoone_desk::{MemberPage, MemberQuery, Overview, Progress, Protection, Session, SubmitView};
 use infoone_formats::bill_doc::BillDoc;
 use serde::Deserialize;
 use tauri::ipc::Channel;
@@ -341,4 +342,17 @@ pub async fn choose_out_dir(desk: State<'_, Desk>, app: AppHandle) -> Res<Option
 #[specta::specta]
 pub async fn audit(desk: State<'_, Desk>, app: AppHandle, limit: i64) -> Res<Vec<AuditView>> {
     run(&desk, &app, move |s, _, _| s.audit(limit)).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn protection(desk: State<'_, Desk>, app: AppHandle) -> Res<Protection> {
+    run(&desk, &app, |s, _, _| s.protection()).await
+}
+
+/// Put a backup listed by `protection` back in place of the database.
+#[tauri::command]
+#[specta::specta]
+pub async fn restore_backup(desk: State<'_, Desk>, app: AppHandle, name: String) -> Res<RestoreSummary> {
+    run(&desk, &app, move |s, _, _| s.restore(&name)).await
 }

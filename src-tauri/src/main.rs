@@ -51,6 +51,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             save_server,
             choose_out_dir,
             audit,
+            protection,
+            restore_backup,
         ])
         // Yen amounts and ids are i64 in Rust; every one of them is far below 2^53.
         .dangerously_cast_bigints_to_number()

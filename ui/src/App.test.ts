@@ -40,6 +40,18 @@ Object.assign(commands, {
   reconciliation: vi.fn(() => ok(data.recon)),
   unpaid: vi.fn(() => ok([])),
   audit: vi.fn(() => ok([{ id: 1, at: '2026-12-05 09:00', group: 'G0001', month: '2026-12', action: 'load', key: null, before: null, after: null, source: 'x.json', detail: null }])),
+  protection: vi.fn(() =>
+    ok({
+      db_path: '/home/clerk/infoone.db',
+      encrypted: true,
+      key_place: 'OSの資格情報ストア（キーリング）',
+      backups_dir: '/home/clerk/backups',
+      backups: [
+        { name: '2026-12-05T100000_2026-12_before-confirm.sqlite', taken_at: '2026-12-05T10:00:00', month: '2026-12', action: 'before-confirm', bytes: 2_400_000 },
+      ],
+    }),
+  ),
+  restoreBackup: vi.fn(() => ok({ restored: '2026-12-05T100000_2026-12_before-confirm.sqlite', saved_as: '2026-12-05T110000_all_before-restore.sqlite', months: [] })),
   importHr: vi.fn(() =>
     Promise.resolve({ status: 'error' as const, error: { code: 'bad_input', message: 'bad-hr.csv 2行目 生年月日\n「1990-13-45」は日付ではありません' } }),
   ),
@@ -169,6 +181,17 @@ describe('the window', () => {
     await nav('settings')
     expect(($('#server-token') as HTMLInputElement).type).toBe('password')
     expect($('#audit')!.textContent).toContain('load')
+    expect($('#protection-encryption')!.textContent).toContain('暗号化されています')
+    const row = $('[data-backup="2026-12-05T100000_2026-12_before-confirm.sqlite"]')!
+    expect(row.textContent).toContain('確定の前')
+    expect(row.textContent).toContain('2.3 MB')
+    // Restoring asks once more in the row before anything is done.
+    $('[data-restore]')!.click()
+    await settle()
+    expect(commands.restoreBackup).not.toHaveBeenCalled()
+    $('[data-restore-yes]')!.click()
+    await settle()
+    expect(commands.restoreBackup).toHaveBeenCalledWith('2026-12-05T100000_2026-12_before-confirm.sqlite')
   })
 
   test('English is one click away and remembered', async () => {

@@ -41,6 +41,9 @@ export const commands = {
 	/**  Choose the output folder in the native folder dialog; `None` when cancelled. */
 	chooseOutDir: () => typedError<string | null, AppError>(__TAURI_INVOKE("choose_out_dir")),
 	audit: (limit: number) => typedError<AuditView[], AppError>(__TAURI_INVOKE("audit", { limit })),
+	protection: () => typedError<Protection, AppError>(__TAURI_INVOKE("protection")),
+	/**  Put a backup listed by `protection` back in place of the database. */
+	restoreBackup: (name: string) => typedError<RestoreSummary, AppError>(__TAURI_INVOKE("restore_backup", { name })),
 };
 
 /* Types */
@@ -69,6 +72,19 @@ export type AuditView = {
 	after: string | null,
 	source: string | null,
 	detail: string | null,
+};
+
+/**  One backup in the `backups/` folder. */
+export type BackupInfo = {
+	/**  The file name, what `restore` takes. */
+	name: string,
+	/**  When it was made, `YYYY-MM-DDTHH:MM:SS` (local time of the step). */
+	taken_at: string,
+	/**  The month whose step it preceded (`all` for a restore). */
+	month: string,
+	/**  `before-confirm`, `before-reopen` or `before-restore`. */
+	action: string,
+	bytes: number,
 };
 
 export type BillDoc = {
@@ -406,6 +422,18 @@ export type Progress = {
 	label: string,
 };
 
+/**  What the data protection card shows. */
+export type Protection = {
+	db_path: string,
+	/**  The database file is encrypted (SQLCipher). */
+	encrypted: boolean,
+	/**  Where the key is kept, in words ("OSの資格情報ストア（キーリング）", a key file …). */
+	key_place: string,
+	backups_dir: string,
+	/**  Newest first. */
+	backups: BackupInfo[],
+};
+
 /**  One member's line in the reconciliation of billed against deducted. */
 export type ReconRow = {
 	employee_no: string,
@@ -428,6 +456,15 @@ export type Reconciliation = {
 	/**  What goes on: carried over to next month, or billed to the person. */
 	undeducted: UndeductedDoc[],
 	payable: number,
+};
+
+/**  What a restore did. */
+export type RestoreSummary = {
+	restored: string,
+	/**  The backup of the database as it was just before the restore. */
+	saved_as: string | null,
+	/**  `(group, month, state)` of each month the database holds now. */
+	months: ([string, string, string])[],
 };
 
 /**  Where a group's insurer API is (never the token). */
