@@ -12,6 +12,24 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+
+# A clerk's machine has a keyring: the window (and the infoone the script runs beside it) work
+# inside a real Secret Service, a private D-Bus session with an unlocked gnome-keyring, so the
+# database key is made there as on the clerk's machine. Without those programs the window runs
+# as it is and keeps its key in a file beside the database (the test then checks the warning).
+if [[ -z "${INFOONE_E2E_SESSION:-}" ]] && command -v dbus-run-session >/dev/null && command -v gnome-keyring-daemon >/dev/null; then
+  export INFOONE_E2E_SESSION=keyring CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
+  KEYRING_HOME="$(mktemp -d)"
+  export KEYRING_HOME
+  rc=0
+  # shellcheck disable=SC2016
+  dbus-run-session -- bash -c 'export HOME="$KEYRING_HOME" XDG_DATA_HOME="$KEYRING_HOME/.local/share"
+    echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    exec bash "$0" "$@"' "${BASH_SOURCE[0]}" "$@" || rc=$?
+  rm -rf "$KEYRING_HOME"
+  exit "$rc"
+fi
+export INFOONE_E2E_SESSION="${INFOONE_E2E_SESSION:-plain}"
 LOCKED="${1:-}"
 TARGET="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
 TOOLS="$TARGET/tools"

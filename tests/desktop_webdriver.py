@@ -313,7 +313,22 @@ def main():
         time.sleep(1)
         w.snap("members")
         w.nav("settings")
+        card = wait_for("the data protection card", lambda: w.find_all("#protection-encryption") and w.text("#protection"))
+        check("暗号化されています" in card, "the settings screen says the database is encrypted")
+        if os.environ.get("INFOONE_E2E_SESSION") == "keyring":
+            check("キーリング" in card and not w.find_all("#protection-key-warning"), "its key is in the OS keyring (a real Secret Service)")
+        else:
+            check(w.find_all("#protection-key-warning"), "without a keyring its key is in a file beside the database, and the card warns")
+        check(w.find_all('[data-backup*="before-confirm"]'), "the backup made before the confirmation is listed")
+        w.js("document.querySelector('#protection').scrollIntoView()")
         w.snap("settings")
+        # Back to the moment before the confirmation, in two clicks: the month is adjusting
+        # again and the database as it was is kept as a backup.
+        w.click('[data-backup*="before-confirm"] [data-restore]')
+        w.click("[data-restore-yes]")
+        wait_for("the restored month", lambda: bill_show()["state"] == "adjusting")
+        check(w.no_error() and w.find_all('[data-backup*="before-restore"]'), "a backup is restored in the window and the replaced database kept")
+        w.snap("settings-restored")
         w.click("#lang")
         w.nav("bill")
         w.snap("bill-english")

@@ -45,6 +45,7 @@ Object.assign(commands, {
       db_path: '/home/clerk/infoone.db',
       encrypted: true,
       key_place: 'OSの資格情報ストア（キーリング）',
+      key_in_file: false,
       backups_dir: '/home/clerk/backups',
       backups: [
         { name: '2026-12-05T100000_2026-12_before-confirm.sqlite', taken_at: '2026-12-05T10:00:00', month: '2026-12', action: 'before-confirm', bytes: 2_400_000 },

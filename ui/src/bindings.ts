@@ -429,6 +429,11 @@ export type Protection = {
 	encrypted: boolean,
 	/**  Where the key is kept, in words ("OSの資格情報ストア（キーリング）", a key file …). */
 	key_place: string,
+	/**
+	 *  The key is in a file beside the database (no keyring ran when it was made): whoever
+	 *  copies the folder copies the key too, so the card warns.
+	 */
+	key_in_file: boolean,
 	backups_dir: string,
 	/**  Newest first. */
 	backups: BackupInfo[],

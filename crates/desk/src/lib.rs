@@ -107,6 +107,7 @@ pub struct Session {
     demo: Mutex<Option<demo::DemoInsurer>>,
     /// Where the database's key is kept, in the clerk's words (settings screen).
     key_place: String,
+    key_in_file: bool,
 }
 
 impl Session {
@@ -144,6 +145,7 @@ impl Session {
             tokens,
             demo: Mutex::new(None),
             key_place: infoone_client::dbkey::describe(&source),
+            key_in_file: matches!(source, infoone_client::dbkey::KeySource::File { .. }),
         })
     }
 

@@ -18,6 +18,9 @@ pub struct Protection {
     pub encrypted: bool,
     /// Where the key is kept, in words ("OSの資格情報ストア（キーリング）", a key file …).
     pub key_place: String,
+    /// The key is in a file beside the database (no keyring ran when it was made): whoever
+    /// copies the folder copies the key too, so the card warns.
+    pub key_in_file: bool,
     pub backups_dir: String,
     /// Newest first.
     pub backups: Vec<BackupInfo>,
@@ -30,6 +33,7 @@ impl Session {
             db_path: self.db.display().to_string(),
             encrypted,
             key_place: self.key_place.clone(),
+            key_in_file: self.key_in_file,
             backups_dir: infoone_app::backup::backups_dir(&self.db).display().to_string(),
             backups: infoone_app::backup::list_backups(&self.db)?,
         })

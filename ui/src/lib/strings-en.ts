@@ -369,6 +369,7 @@ export const en: Record<Key, string> = {
   'protection.encrypted': 'Encrypted',
   'protection.plain': 'Not encrypted',
   'protection.key': 'Key kept in',
+  'protection.keyInFile': 'No OS keyring was available, so the key is in a file in the database\'s folder: copying the folder copies the key.',
   'protection.db': 'Database',
   'protection.backups': 'Backups',
   'protection.backupsHint': 'Made automatically before each confirm, reopen and restore (the newest 20 are kept in {dir}).',

@@ -367,6 +367,7 @@ export const ja = {
   'protection.encrypted': '暗号化されています',
   'protection.plain': '暗号化されていません',
   'protection.key': '鍵の保管場所',
+  'protection.keyInFile': 'OSのキーリングが使えなかったため、鍵はデータベースと同じフォルダーのファイルにあります。フォルダーごと持ち出すと鍵も一緒に渡ります。',
   'protection.db': 'データベース',
   'protection.backups': 'バックアップ',
   'protection.backupsHint': '確定・確定の取り消し・復元の前に自動で作られます（新しい20件を {dir} に保存）。',
