@@ -22,6 +22,13 @@ use tauri_plugin_dialog::DialogExt;
 
 type Res<T> = Result<T, AppError>;
 
+/// A long step's progress to the window (a closed window drops them).
+fn sender(channel: &Channel<Progress>) -> impl Fn(Progress) + '_ {
+    move |p| {
+        let _ = channel.send(p);
+    }
+}
+
 /// The session and the last file dropped onto the window.
 pub struct Desk {
     pub session: Arc<Session>,
@@ -125,9 +132,16 @@ pub async fn load_from_server(desk: State<'_, Desk>, app: AppHandle, month: Stri
 
 #[tauri::command]
 #[specta::specta]
-pub async fn import_hr(desk: State<'_, Desk>, app: AppHandle, source: Source) -> Res<Option<HrImport>> {
+pub async fn import_hr(
+    desk: State<'_, Desk>,
+    app: AppHandle,
+    source: Source,
+    on_progress: Channel<Progress>,
+) -> Res<Option<HrImport>> {
     run(&desk, &app, move |s, app, d| {
-        file(app, d, source, Kind::Hr)?.map(|f| s.import_hr(&f)).transpose()
+        file(app, d, source, Kind::Hr)?
+            .map(|f| s.import_hr(&f, &sender(&on_progress)))
+            .transpose()
     })
     .await
 }
@@ -157,8 +171,13 @@ pub async fn preview(desk: State<'_, Desk>, app: AppHandle, ids: Vec<i64>) -> Re
 
 #[tauri::command]
 #[specta::specta]
-pub async fn accept(desk: State<'_, Desk>, app: AppHandle, ids: Option<Vec<i64>>) -> Res<DecisionSummary> {
-    run(&desk, &app, move |s, _, _| s.accept(ids)).await
+pub async fn accept(
+    desk: State<'_, Desk>,
+    app: AppHandle,
+    ids: Option<Vec<i64>>,
+    on_progress: Channel<Progress>,
+) -> Res<DecisionSummary> {
+    run(&desk, &app, move |s, _, _| s.accept(ids, &sender(&on_progress))).await
 }
 
 #[tauri::command]
@@ -186,8 +205,8 @@ pub async fn bill(desk: State<'_, Desk>, app: AppHandle) -> Res<BillDoc> {
 
 #[tauri::command]
 #[specta::specta]
-pub async fn confirm(desk: State<'_, Desk>, app: AppHandle) -> Res<BillDoc> {
-    run(&desk, &app, |s, _, _| s.confirm()).await
+pub async fn confirm(desk: State<'_, Desk>, app: AppHandle, on_progress: Channel<Progress>) -> Res<BillDoc> {
+    run(&desk, &app, move |s, _, _| s.confirm(&sender(&on_progress))).await
 }
 
 #[tauri::command]
@@ -215,12 +234,7 @@ pub async fn export_all(
     app: AppHandle,
     on_progress: Channel<Progress>,
 ) -> Res<Vec<ExportSummary>> {
-    run(&desk, &app, move |s, _, _| {
-        s.export_all(&|p| {
-            let _ = on_progress.send(p);
-        })
-    })
-    .await
+    run(&desk, &app, move |s, _, _| s.export_all(&sender(&on_progress))).await
 }
 
 /// Open this month's output folder in the system's file manager.
@@ -245,10 +259,11 @@ pub async fn import_deductions(
     app: AppHandle,
     source: Source,
     full: bool,
+    on_progress: Channel<Progress>,
 ) -> Res<Option<DeductionSummary>> {
     run(&desk, &app, move |s, app, d| {
         file(app, d, source, Kind::Deductions)?
-            .map(|f| s.import_deductions(&f, full))
+            .map(|f| s.import_deductions(&f, full, &sender(&on_progress)))
             .transpose()
     })
     .await
@@ -291,8 +306,8 @@ pub async fn reminders(desk: State<'_, Desk>, app: AppHandle) -> Res<ExportSumma
 
 #[tauri::command]
 #[specta::specta]
-pub async fn submit(desk: State<'_, Desk>, app: AppHandle) -> Res<SubmitView> {
-    run(&desk, &app, |s, _, _| s.submit()).await
+pub async fn submit(desk: State<'_, Desk>, app: AppHandle, on_progress: Channel<Progress>) -> Res<SubmitView> {
+    run(&desk, &app, move |s, _, _| s.submit(&sender(&on_progress))).await
 }
 
 #[tauri::command]

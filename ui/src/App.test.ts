@@ -139,10 +139,21 @@ describe('the window', () => {
     expect($('#error')!.dataset.code).toBe('bad_input')
     expect($('#error')!.textContent).toContain('bad-hr.csv')
 
+    // Accepting all: the header shows the step's progress from its channel while it runs.
+    let finish: (v: unknown) => void = () => {}
+    commands.accept.mockImplementationOnce((_ids: unknown, ch: { onmessage: (p: unknown) => void }) => {
+      ch.onmessage({ done: 4_500, total: 9_000, label: '変更を加入者に反映しています' })
+      return new Promise((r) => (finish = r))
+    })
     $('#accept-all')!.click()
     await settle()
+    expect(($('#step-progress') as HTMLProgressElement).value).toBe(4_500)
+    expect($('#step-progress-status')!.textContent).toContain('変更を加入者に反映しています 50%')
+    finish({ status: 'ok', data: { accepted: 2, rejected: 0 } })
+    await settle()
+    expect($('#step-progress')).toBeNull()
     expect($('#error')).toBeNull()
-    expect(commands.accept).toHaveBeenCalledWith(null)
+    expect(commands.accept).toHaveBeenCalledWith(null, expect.anything())
   })
 
   test('manual withdrawal form sends the typed change', async () => {

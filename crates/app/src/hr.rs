@@ -15,7 +15,7 @@ use infoone_formats::text::normalize;
 use infoone_store::{Audit, ChangeStatus, MonthRow, NewChange, Store, Tx};
 use serde::Serialize;
 
-use crate::{current_ledger, find_month, propose, require_open, stamp, AppError, MonthRef, Result};
+use crate::{current_ledger, find_month, propose, require_open, stamp, AppError, MonthRef, Progress, Result};
 
 /// Unknown office code in the HR file.
 pub const UNKNOWN_OFFICE: &str = "F3003";
@@ -34,6 +34,18 @@ pub struct HrImport {
 }
 
 pub fn import_hr(store: &mut Store, at: &MonthRef, file: &Path, now: NaiveDateTime) -> Result<HrImport> {
+    import_hr_with(store, at, file, now, Progress::NONE)
+}
+
+/// [`import_hr`], reporting reading the file and comparing each of its rows with the ledger.
+pub fn import_hr_with(
+    store: &mut Store,
+    at: &MonthRef,
+    file: &Path,
+    now: NaiveDateTime,
+    progress: Progress<'_>,
+) -> Result<HrImport> {
+    progress.report(0, 1, "人事データを読んでいます");
     let name = file
         .file_name()
         .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
@@ -48,7 +60,7 @@ pub fn import_hr(store: &mut Store, at: &MonthRef, file: &Path, now: NaiveDateTi
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
         require_open(&row)?;
-        compare(tx, &row, &name, &snapshot, &stamp)
+        compare(tx, &row, &name, &snapshot, &stamp, progress)
     })
 }
 
@@ -142,7 +154,14 @@ fn row_changes(m: &Member, r: &HrRow, month_start: chrono::NaiveDate) -> Vec<Cha
     out
 }
 
-fn compare(tx: &Tx<'_>, row: &MonthRow, file: &str, snap: &HrSnapshot, at: &str) -> Result<HrImport> {
+fn compare(
+    tx: &Tx<'_>,
+    row: &MonthRow,
+    file: &str,
+    snap: &HrSnapshot,
+    at: &str,
+    progress: Progress<'_>,
+) -> Result<HrImport> {
     let (_, ledger) = current_ledger(tx, row)?;
     // An unknown office refuses the whole file (nothing is proposed).
     let known: Vec<&str> = ledger.offices.keys().map(String::as_str).collect();
@@ -174,7 +193,8 @@ fn compare(tx: &Tx<'_>, row: &MonthRow, file: &str, snap: &HrSnapshot, at: &str)
     let mut notes = 0;
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
     let mut seen = HashSet::with_capacity(snap.rows.len());
-    for r in &snap.rows {
+    for (i, r) in snap.rows.iter().enumerate() {
+        progress.item(i, snap.rows.len(), "加入者と照合しています");
         seen.insert(r.employee_no.as_str());
         let changes = match ledger.members.get(&r.employee_no) {
             Some(m) => {

@@ -8,6 +8,9 @@ pub mod error;
 pub mod export;
 mod hr;
 pub mod manual;
+pub mod progress;
+
+pub use progress::Progress;
 mod report;
 pub mod submit;
 pub mod unpaid;
@@ -647,6 +650,17 @@ fn audit_touched(
 /// Accept changes (`changes accept`). Atomic: when any change is refused, nothing is accepted and
 /// the error names the change and why.
 pub fn accept(store: &mut Store, at: &MonthRef, sel: &Selection, now: NaiveDateTime) -> Result<DecisionSummary> {
+    accept_with(store, at, sel, now, Progress::NONE)
+}
+
+/// [`accept`], reporting each change applied.
+pub fn accept_with(
+    store: &mut Store,
+    at: &MonthRef,
+    sel: &Selection,
+    now: NaiveDateTime,
+    progress: Progress<'_>,
+) -> Result<DecisionSummary> {
     let stamp = stamp(now);
     store.transaction(|tx| {
         let row = find_month(tx, at)?;
@@ -654,7 +668,8 @@ pub fn accept(store: &mut Store, at: &MonthRef, sel: &Selection, now: NaiveDateT
         let (_, mut ledger) = current_ledger(tx, &row)?;
         let changes = tx.changes(row.id)?;
         let chosen = select(&changes, sel, ChangeStatus::Accepted)?;
-        for c in &chosen {
+        for (i, c) in chosen.iter().enumerate() {
+            progress.item(i, chosen.len(), "変更を加入者に反映しています");
             let change =
                 change_json::from_json(&c.payload).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
             let touched = change::apply(&mut ledger, &change).map_err(|r| {
@@ -866,12 +881,19 @@ fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
 
 /// Confirm the month (請求確定): refused while the bill has errors; freezes the amounts.
 pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<BillDoc> {
+    confirm_with(store, at, now, Progress::NONE)
+}
+
+/// [`confirm`], reporting its stages (the backup, the bill, saving it).
+pub fn confirm_with(store: &mut Store, at: &MonthRef, now: NaiveDateTime, progress: Progress<'_>) -> Result<BillDoc> {
     let stamp = stamp(now);
     // The database as it was before, copied first (docs/RELIABILITY.md "Crash safety"); a
     // month that cannot be confirmed anyway is refused before any copy is made.
     let row = store.read(|tx| find_month(tx, at))?;
     require_open(&row)?;
+    progress.report(0, 3, "データベースのバックアップを作っています");
     let backup = backup::take(store, Some(row.month), "confirm", now)?;
+    progress.report(1, 3, "請求を計算しています");
     let backup_source = backup.as_ref().map(|n| format!("backups/{n}"));
     let (doc, key) = store.transaction(|tx| {
         let row = find_month(tx, at)?;
@@ -886,6 +908,7 @@ pub fn confirm(store: &mut Store, at: &MonthRef, now: NaiveDateTime) -> Result<B
             .filter(|c| c.status == ChangeStatus::Proposed)
             .count();
         let mut doc = bill_doc::from_bill(&bill, "confirmed", row.revision + 1, &office_names(&pkg));
+        progress.report(2, 3, "確定した請求を保存しています");
         let text = serde_json::to_string(&doc).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         let revision = tx.confirm(row.id, &text)?;
         doc.revision = revision;
@@ -1144,11 +1167,27 @@ pub fn import_deductions(
     mode: Mode,
     now: NaiveDateTime,
 ) -> Result<DeductionSummary> {
+    import_deductions_with(store, at, file, mode, now, Progress::NONE)
+}
+
+/// [`import_deductions`], reporting its stages (reading the file, applying it to the bill).
+pub fn import_deductions_with(
+    store: &mut Store,
+    at: &MonthRef,
+    file: &Path,
+    mode: Mode,
+    now: NaiveDateTime,
+    progress: Progress<'_>,
+) -> Result<DeductionSummary> {
+    progress.report(0, 2, "控除結果のファイルを読んでいます");
     let reported = infoone_formats::deduction::read_deductions(file)?;
     let name = file
         .file_name()
         .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
-    import_deductions_rows(store, at, &name, &reported, mode, now)
+    progress.report(1, 2, "請求と照合しています");
+    let out = import_deductions_rows(store, at, &name, &reported, mode, now)?;
+    progress.report(2, 2, "控除結果を反映しました");
+    Ok(out)
 }
 
 pub fn import_deductions_rows(
@@ -1264,5 +1303,5 @@ pub fn status(store: &mut Store, at: &MonthRef) -> Result<MonthStatus> {
     })
 }
 
-pub use hr::import_hr;
+pub use hr::{import_hr, import_hr_with};
 pub use report::write_report;

@@ -89,7 +89,7 @@ fn main() {
     });
 
     let hr = time("HR import (xlsx) → proposed changes", 1, || {
-        ok(session.import_hr(&work.join("hr.xlsx")))
+        ok(session.import_hr(&work.join("hr.xlsx"), &|_| {}))
     });
     println!("{:>58} {} rows, {} proposed", "", hr.rows, hr.proposed);
     let ids: Vec<i64> = ok(session.changes())
@@ -101,7 +101,9 @@ fn main() {
     time("preview of 50 selected changes per office", 3, || {
         ok(session.preview(&ids))
     });
-    let decided = time("accept all of the HR file's changes", 1, || ok(session.accept(None)));
+    let decided = time("accept all of the HR file's changes", 1, || {
+        ok(session.accept(None, &|_| {}))
+    });
     println!("{:>58} {} accepted", "", decided.accepted);
     time("dashboard after accepting (bill recomputed)", 1, || {
         ok(session.overview())

@@ -249,8 +249,11 @@ impl Session {
         Ok(fetched.load)
     }
 
-    pub fn import_hr(&self, file: &Path) -> Result<HrImport> {
-        self.step(true, |s, at| infoone_app::import_hr(s, at, file, now()))
+    pub fn import_hr(&self, file: &Path, progress: &dyn Fn(Progress)) -> Result<HrImport> {
+        let tick = ticks(progress);
+        self.step(true, |s, at| {
+            infoone_app::import_hr_with(s, at, file, now(), infoone_app::Progress::new(&tick))
+        })
     }
 
     pub fn import_roster(&self, file: &Path) -> Result<ExportSummary> {
@@ -267,9 +270,12 @@ impl Session {
     }
 
     /// Accept `ids`, or every proposed change when `None` (atomic: all or nothing).
-    pub fn accept(&self, ids: Option<Vec<i64>>) -> Result<DecisionSummary> {
+    pub fn accept(&self, ids: Option<Vec<i64>>, progress: &dyn Fn(Progress)) -> Result<DecisionSummary> {
         let sel = ids.map_or(Selection::All, Selection::Ids);
-        self.step(true, |s, at| infoone_app::accept(s, at, &sel, now()))
+        let tick = ticks(progress);
+        self.step(true, |s, at| {
+            infoone_app::accept_with(s, at, &sel, now(), infoone_app::Progress::new(&tick))
+        })
     }
 
     pub fn reject(&self, ids: Vec<i64>) -> Result<DecisionSummary> {
@@ -286,8 +292,11 @@ impl Session {
         self.step(false, infoone_app::bill)
     }
 
-    pub fn confirm(&self) -> Result<infoone_formats::bill_doc::BillDoc> {
-        self.step(true, |s, at| infoone_app::confirm(s, at, now()))
+    pub fn confirm(&self, progress: &dyn Fn(Progress)) -> Result<infoone_formats::bill_doc::BillDoc> {
+        let tick = ticks(progress);
+        self.step(true, |s, at| {
+            infoone_app::confirm_with(s, at, now(), infoone_app::Progress::new(&tick))
+        })
     }
 
     pub fn reopen(&self, reason: &str) -> Result<()> {
@@ -364,9 +373,12 @@ impl Session {
         Ok(dir)
     }
 
-    pub fn import_deductions(&self, file: &Path, full: bool) -> Result<DeductionSummary> {
+    pub fn import_deductions(&self, file: &Path, full: bool, progress: &dyn Fn(Progress)) -> Result<DeductionSummary> {
         let mode = if full { Mode::Full } else { Mode::Exceptions };
-        self.step(true, |s, at| infoone_app::import_deductions(s, at, file, mode, now()))
+        let tick = ticks(progress);
+        self.step(true, |s, at| {
+            infoone_app::import_deductions_with(s, at, file, mode, now(), infoone_app::Progress::new(&tick))
+        })
     }
 
     pub fn reconciliation(&self) -> Result<Reconciliation> {
@@ -399,7 +411,7 @@ impl Session {
     /// One click: the result report into the outbox, then sent with its receipt recorded. When
     /// the insurer cannot be reached the report waits in the outbox (sent with the next online
     /// step, or another click).
-    pub fn submit(&self) -> Result<SubmitView> {
+    pub fn submit(&self, progress: &dyn Fn(Progress)) -> Result<SubmitView> {
         let at = self.at()?;
         let status = infoone_app::status(&mut *self.store()?, &at)?;
         let dir = self
@@ -412,7 +424,17 @@ impl Session {
             "{}_{}_r{}_result-report.json",
             status.group, status.month, status.revision
         ));
+        progress(Progress {
+            done: 0,
+            total: 1,
+            label: "結果報告を作って保険会社へ送信しています".into(),
+        });
         let s = self.online_step(|store, online| infoone_client::submit_month(store, &at, &file, online))?;
+        progress(Progress {
+            done: 1,
+            total: 1,
+            label: "送信しました".into(),
+        });
         let outbox = infoone_app::submit::outbox(&mut *self.store()?)?;
         Ok(month::submit_view(&s, outbox))
     }
@@ -509,6 +531,17 @@ fn poisoned() -> AppError {
 }
 
 /// `YYYY-MM` (also `YYYY/MM`, 和暦 as the HR reader takes them) for `group`.
+/// The use-case layer's `(done, total, stage)` as the window's [`Progress`].
+fn ticks(progress: &dyn Fn(Progress)) -> impl Fn(u64, u64, &str) + '_ {
+    move |done, total, label| {
+        progress(Progress {
+            done: u32::try_from(done).unwrap_or(u32::MAX),
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            label: label.to_string(),
+        })
+    }
+}
+
 pub fn month_ref(group: Option<&str>, month: &str) -> Result<MonthRef> {
     let month = month
         .trim()

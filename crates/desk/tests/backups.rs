@@ -32,10 +32,10 @@ fn confirm_and_reopen_are_backed_up_and_a_backup_is_restored_through_the_session
     assert!(ok(session.backups()).is_empty());
 
     ok(session.load_file(&sample("bill-package.json")));
-    ok(session.import_hr(&sample("hr.csv")));
-    ok(session.accept(None));
+    ok(session.import_hr(&sample("hr.csv"), &|_| {}));
+    ok(session.accept(None, &|_| {}));
     let before_confirm = state(&session);
-    ok(session.confirm());
+    ok(session.confirm(&|_| {}));
     let list = ok(session.backups());
     assert_eq!(list.len(), 1);
     assert_eq!(
@@ -84,7 +84,7 @@ fn confirm_and_reopen_are_backed_up_and_a_backup_is_restored_through_the_session
 
     // The session goes on working on the restored database: confirm again, and the restore
     // itself can be undone with the backup it left.
-    ok(session.confirm());
+    ok(session.confirm(&|_| {}));
     assert_eq!(state(&session), "confirmed");
     ok(session.restore(&saved));
     assert_eq!(state(&session), "adjusting");

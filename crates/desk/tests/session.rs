@@ -66,14 +66,25 @@ fn the_whole_month_through_the_session() {
     )
     .unwrap();
     let before = ok(session.changes()).len();
-    let e = session.import_hr(&bad).err().unwrap();
+    let e = session.import_hr(&bad, &|_| {}).err().unwrap();
     assert_eq!(e.code, ErrorCode::BadInput, "{}", e.message);
     assert!(e.message.contains("bad-hr.csv"), "{}", e.message);
     assert_eq!(ok(session.changes()).len(), before);
 
     // The good file: proposed changes, previewed per office, then accepted.
-    let hr = ok(session.import_hr(&sample("hr.xlsx")));
+    let seen = std::sync::Mutex::new(Vec::new());
+    let record = |p: infoone_desk::Progress| seen.lock().unwrap().push((p.done, p.total, p.label));
+    let hr = ok(session.import_hr(&sample("hr.xlsx"), &record));
     assert!(hr.proposed > 0);
+    // The window's bar: the file read, then every row compared with the ledger, to the end.
+    let ticks = std::mem::take(&mut *seen.lock().unwrap());
+    assert_eq!(ticks[0], (0, 1, "人事データを読んでいます".to_string()));
+    let rows = u32::try_from(hr.rows).unwrap();
+    assert_eq!(
+        ticks.last().unwrap(),
+        &(rows, rows, "加入者と照合しています".to_string())
+    );
+    assert!(ticks.len() > 50 && ticks.len() <= 102, "{}", ticks.len());
     let proposed: Vec<i64> = ok(session.changes())
         .iter()
         .filter(|c| c.status == "proposed")
@@ -88,8 +99,14 @@ fn the_whole_month_through_the_session() {
         preview.offices.iter().map(|o| o.delta).sum::<i64>(),
         preview.after_total - preview.before_total
     );
-    let decided = ok(session.accept(None));
+    let decided = ok(session.accept(None, &record));
     assert_eq!(decided.accepted, proposed.len() - preview.refused.len());
+    let ticks = std::mem::take(&mut *seen.lock().unwrap());
+    let n = u32::try_from(decided.accepted).unwrap();
+    assert_eq!(
+        ticks.last().unwrap(),
+        &(n, n, "変更を加入者に反映しています".to_string())
+    );
     let bill = ok(session.bill());
     assert_eq!(bill.totals.invoice_amount, preview.after_total);
 
@@ -135,11 +152,16 @@ fn the_whole_month_through_the_session() {
     }
 
     // Confirm; the dashboard moves on; a reopen needs a reason and gives 第2版.
-    let confirmed = ok(session.confirm());
+    let confirmed = ok(session.confirm(&record));
+    let stages: Vec<_> = std::mem::take(&mut *seen.lock().unwrap())
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    assert_eq!(stages, [0, 1, 2], "backup, bill, saved");
     assert_eq!(confirmed.revision, 1);
     assert!(session.reopen(" ").is_err(), "a reopen without a reason is refused");
     ok(session.reopen("届出漏れ"));
-    assert_eq!(ok(session.confirm()).revision, 2);
+    assert_eq!(ok(session.confirm(&|_| {})).revision, 2);
     assert_eq!(ok(session.overview()).current.unwrap().next, "deductions");
 
     // Outputs with progress into the chosen folder.
@@ -152,7 +174,7 @@ fn the_whole_month_through_the_session() {
     assert!(exports.iter().all(|e| e.files.iter().all(|f| Path::new(f).exists())));
 
     // Deduction results, the reconciliation in buckets.
-    let ded = ok(session.import_deductions(&sample("deductions.csv"), false));
+    let ded = ok(session.import_deductions(&sample("deductions.csv"), false, &|_| {}));
     assert!(ded.not_in_full > 0);
     let recon = ok(session.reconciliation());
     assert_eq!(recon.buckets.values().sum::<usize>(), recon.rows.len());
@@ -163,7 +185,7 @@ fn the_whole_month_through_the_session() {
     assert!(Path::new(&xlsx.files[0]).exists());
 
     // One click: submitted, a receipt number.
-    let sent = ok(session.submit());
+    let sent = ok(session.submit(&|_| {}));
     assert_eq!(sent.outcome, "sent", "{}", sent.message);
     let receipt = sent.receipt_no.clone().unwrap();
     let after = ok(session.overview()).current.unwrap();
@@ -243,8 +265,8 @@ fn file_steps_and_the_month_picker_offline() {
 
     // The roster: exported after confirmation, imported back as proposed changes (none when
     // unchanged).
-    ok(session.accept(None));
-    ok(session.confirm());
+    ok(session.accept(None, &|_| {}));
+    ok(session.confirm(&|_| {}));
     let out = dir.path().join("out");
     ok(session.set_out_dir(&out));
     assert_eq!(ok(session.out_dir()), out);

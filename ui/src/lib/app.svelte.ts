@@ -2,7 +2,8 @@
 // language, the error banner and the notice. Screens call commands through `act` (user actions:
 // banner, busy, overview refreshed after a change) or `read` (quiet loads).
 
-import { commands, type AppError, type Overview } from '../bindings'
+import { Channel } from '@tauri-apps/api/core'
+import { commands, type AppError, type Overview, type Progress } from '../bindings'
 import { LANG_KEY, label, savedLang, translate, type Key, type Lang } from './i18n'
 import type { Screen } from './next'
 import { settle, type Answer } from './result'
@@ -14,6 +15,8 @@ export const app = $state({
   error: null as AppError | null,
   notice: '',
   busy: 0,
+  /** Where the running long step is (import, accept, confirm, deductions, submit), for the header's bar. */
+  progress: null as Progress | null,
   /** Bumped after every change of data: screens reload what they show. */
   version: 0,
   /** Name of a file dropped onto the window, waiting for the clerk to say what it is. */
@@ -85,7 +88,15 @@ export async function act<T>(
     return { data: r.data }
   } finally {
     app.busy--
+    if (app.busy === 0) app.progress = null
   }
+}
+
+/** A channel for a long step's progress: the header shows it as a bar while the step runs. */
+export function progress(): Channel<Progress> {
+  const channel = new Channel<Progress>()
+  channel.onmessage = (p) => (app.progress = p)
+  return channel
 }
 
 /** A quiet read for a screen: failure goes to the banner, nothing else. */

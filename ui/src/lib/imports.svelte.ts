@@ -2,7 +2,7 @@
 // result here so the screen shows it whichever way the file came.
 
 import { commands, type DeductionSummary, type ExportSummary, type HrImport, type LoadSummary, type Source } from '../bindings'
-import { act, go, t } from './app.svelte'
+import { act, go, progress, t } from './app.svelte'
 import { SCREEN_OF, type FileKind } from './drop'
 
 export const last = $state({
@@ -32,7 +32,7 @@ export async function loadFromServer(month: string) {
 }
 
 export async function importHr(source: Source) {
-  const r = await act(() => commands.importHr(source), { changes: true })
+  const r = await act(() => commands.importHr(source, progress()), { changes: true })
   if (r?.data) last.hr = r.data
 }
 
@@ -46,7 +46,7 @@ export async function importRoster(source: Source) {
 
 export async function importDeductions(source: Source) {
   const full = last.full
-  const r = await act(() => commands.importDeductions(source, full), { changes: true })
+  const r = await act(() => commands.importDeductions(source, full, progress()), { changes: true })
   if (r?.data) last.deductions = r.data
 }
 
