@@ -26,17 +26,22 @@ pub enum Target {
     PackageJson,
     /// `zengin::read_result`.
     ZenginResult,
+    /// `hr::read_hr_bytes` on an xls: the input is a whole file when it starts with the OLE
+    /// signature, else the BIFF records of its Workbook stream (wrapped by [`xls_with_workbook`],
+    /// so mutations reach the records instead of dying in the container).
+    HrXls,
 }
 
 impl Target {
     /// Every target, with the name of its fuzz target and corpus directory.
-    pub const ALL: [(Target, &'static str); 6] = [
+    pub const ALL: [(Target, &'static str); 7] = [
         (Target::HrCsv, "hr_csv"),
         (Target::HrXlsx, "hr_xlsx"),
         (Target::RosterXlsx, "roster_xlsx"),
         (Target::Deductions, "deductions"),
         (Target::PackageJson, "package_json"),
         (Target::ZenginResult, "zengin_result"),
+        (Target::HrXls, "hr_xls"),
     ];
 }
 
@@ -64,6 +69,14 @@ pub fn run(target: Target, data: &[u8]) -> Result<(), String> {
             Err(e) => package_error(&e),
         },
         Target::ZenginResult => file_result("result.txt", crate::zengin::read_result("result.txt", data).map(drop)),
+        Target::HrXls => {
+            let bytes = if data.starts_with(OLE) {
+                data.to_vec()
+            } else {
+                xls_with_workbook(data)
+            };
+            file_result("hr.xls", crate::hr::read_hr_bytes("hr.xls", &bytes).map(drop))
+        }
     }
 }
 
@@ -98,6 +111,13 @@ fn package_error(e: &PackageError) -> Result<(), String> {
         }
         other => Err(format!("an unpositioned package error: {other:?}")),
     }
+}
+
+const OLE: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// An xls (compound file) whose Workbook stream is `records`.
+pub fn xls_with_workbook(records: &[u8]) -> Vec<u8> {
+    crate::xls_bounds::rebuilt(records).unwrap_or_default()
 }
 
 fn workbook(data: &[u8]) -> Vec<u8> {

@@ -22,5 +22,6 @@ pub mod report;
 pub mod roster;
 pub mod table;
 pub mod text;
+pub mod xls_bounds;
 pub mod xlsx;
 pub mod zengin;

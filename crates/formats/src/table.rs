@@ -388,14 +388,25 @@ fn read_workbook(name: &str, bytes: &[u8]) -> Result<Vec<Row>, FileError> {
         }
         return Ok(Vec::new());
     }
-    // xls (BIFF): calamine reads the whole workbook when it opens it; the format itself stops at
-    // 65,536 rows × 256 columns (docs/RELIABILITY.md).
-    let mut workbook =
-        calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| unreadable(e.to_string()))?;
-    for sheet in workbook.sheet_names() {
-        let range = workbook
-            .worksheet_range(&sheet)
-            .map_err(|e| unreadable(e.to_string()))?;
+    // xls (BIFF): calamine decodes the whole workbook when it opens it, so it only sees a
+    // compound file rebuilt by `cfb` whose sheets' ranges are bounded (xls_bounds,
+    // docs/RELIABILITY.md); its parser indexes records without checking their length, so a
+    // panic in it is a refusal too.
+    let clean = crate::xls_bounds::checked_xls(name, bytes)?;
+    let opened = std::panic::catch_unwind(|| -> Result<Vec<(String, calamine::Range<Data>)>, String> {
+        let mut workbook: calamine::Xls<_> = calamine::Xls::new(Cursor::new(clean)).map_err(|e| e.to_string())?;
+        let mut sheets = Vec::new();
+        for sheet in workbook.sheet_names() {
+            let range = workbook.worksheet_range(&sheet).map_err(|e| e.to_string())?;
+            sheets.push((sheet, range));
+        }
+        Ok(sheets)
+    });
+    let sheets = match opened {
+        Ok(r) => r.map_err(unreadable)?,
+        Err(_) => return Err(unreadable("壊れたレコードがあります".into())),
+    };
+    for (_, range) in sheets {
         let Some((first_row, _)) = range.start() else {
             continue;
         };

@@ -216,3 +216,73 @@ fn a_reversed_dimension_is_refused() {
         );
     }
 }
+
+fn xls(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/hr")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// An old-format workbook (xls) is still read.
+#[test]
+fn a_plain_xls_is_read() {
+    let snap = read_hr_bytes("good.xls", &xls("good.xls")).unwrap();
+    assert_eq!(snap.rows.len(), 1);
+    assert_eq!(snap.rows[0].employee_no, "000101");
+}
+
+/// A 5.6 KB xls whose sheet's DIMENSIONS record claims 16,777,215 rows × 256 columns: calamine
+/// reserved room for them all ("memory allocation of 171798681600 bytes failed", the process
+/// aborted). Refused before calamine opens it, naming the sheet and the range.
+#[test]
+fn an_xls_declaring_a_huge_range_is_refused_before_calamine() {
+    let bytes = xls("dimensions.xls");
+    assert!(bytes.len() < 10_000);
+    let err = read_hr_bytes("hr.xls", &bytes).unwrap_err();
+    let p = only_problem(&err);
+    assert_eq!(p.code, limit_code::TOO_LARGE, "{err}");
+    assert_eq!(p.value.as_deref(), Some("A1:IV16777215"), "{err}");
+    assert!(
+        err.to_string().contains("シート「人事」の宣言された範囲が広すぎます"),
+        "{err}"
+    );
+    let err = read_deductions_bytes("deductions.xls", &bytes).unwrap_err();
+    assert_eq!(only_problem(&err).code, limit_code::TOO_LARGE);
+}
+
+/// One cell at IV65536 in a 5.6 KB xls: calamine laid out the whole 65,536 × 256 range
+/// (1.46 GB peak measured). Refused with the range it spans.
+#[test]
+fn an_xls_with_one_far_cell_is_refused_with_its_range() {
+    let err = read_hr_bytes("hr.xls", &xls("far-cell.xls")).unwrap_err();
+    let p = only_problem(&err);
+    assert_eq!(p.code, limit_code::TOO_LARGE, "{err}");
+    assert!(err.to_string().contains("IV65536"), "{err}");
+}
+
+/// Truncated and garbled xls files are refused, never a crash (calamine's parser indexes record
+/// bytes unchecked; a panic in it is a refusal).
+#[test]
+fn broken_xls_files_are_refused() {
+    let good = xls("good.xls");
+    let mut seen = 0;
+    for cut in (512..good.len()).step_by(97) {
+        if let Err(e) = read_hr_bytes("hr.xls", &good[..cut]) {
+            assert!(!e.problems.is_empty());
+            seen += 1;
+        }
+    }
+    // Every byte garbled in turn (the header's sector numbers, the directory, the records): a
+    // 781 GB allocation from calamine's compound-file reader aborted the process before.
+    for at in 0..good.len() {
+        for flip in [0xA5, 0xFF] {
+            let mut bad = good.clone();
+            bad[at] ^= flip;
+            let _ = read_hr_bytes("hr.xls", &bad);
+        }
+    }
+    assert!(seen > 0);
+}
