@@ -191,7 +191,7 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let running = infoone_server::start(Config {
-            db: dir.path().join("server.db"),
+            db: dir.path().join("server.db").into(),
             listen: "127.0.0.1:0".parse().expect("addr"),
             tls: TlsSource::Dev {
                 dir: dir.path().join("tls"),
