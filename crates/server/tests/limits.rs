@@ -253,7 +253,11 @@ async fn the_ledger_commits_with_synchronous_full_and_a_bounded_wal() {
     let s = Server::new();
     if s.backend() == "postgres" {
         // PostgreSQL's commit durability is its own server's settings (fsync, synchronous_commit).
-        eprintln!("SQLite-only check, skipped on PostgreSQL: its durability is the database server's settings");
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "limits: SQLite-only durability check skipped on PostgreSQL (its durability is the database server's settings)"
+        );
         assert!(s.state.db().durability().is_err());
         return;
     }
