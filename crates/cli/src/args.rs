@@ -90,7 +90,8 @@ pub enum Cmd {
         #[arg(long, default_value_t = 120)]
         body_timeout_secs: u64,
     },
-    /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース）: 一覧・無効化
+    /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース、PostgreSQL なら環境変数
+    /// INFOONE_DATABASE_URL）: 一覧・無効化
     #[command(subcommand)]
     ServerToken(ServerTokenCmd),
     /// 保険会社サーバーにログインする: URLとCA証明書を記録し、APIトークンをOSの資格情報ストア（キーリング）に保存する

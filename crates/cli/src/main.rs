@@ -687,12 +687,10 @@ fn server_database(db: &Option<PathBuf>, database: Option<String>) -> Result<inf
 
 /// `server-token list|revoke` on the insurer's database.
 fn server_token(db: &Option<PathBuf>, cmd: args::ServerTokenCmd) -> Result<(), AppError> {
-    let db = db.clone().ok_or_else(|| {
-        AppError::bad_input("infoone server-token には --db PATH（サーバーのデータベース）が必要です")
-    })?;
+    let db = server_database(db, None)?;
     let internal = |e: String| AppError::new(ErrorCode::Internal, e);
-    let state =
-        infoone_server::AppState::open(&db, infoone_server::Limits::default()).map_err(|e| internal(e.to_string()))?;
+    let state = infoone_server::AppState::connect(&db, infoone_server::Limits::default())
+        .map_err(|e| internal(e.to_string()))?;
     match cmd {
         args::ServerTokenCmd::List { json: as_json } => {
             let rows = state

@@ -65,6 +65,21 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
     }
 }
 
+/// An error with its causes (`a: b: c`), so a refused connection says why.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
 /// The runtime that drives the pool's connections: a current-thread runtime on a thread of its
 /// own, so it works the same whether the caller has a runtime (the server) or not (the CLI) and
 /// is dropped on its own thread (never inside a caller's runtime).
@@ -187,7 +202,7 @@ impl PgLedger {
             .handle
             .block_on(self.driver.handle.spawn(async move { pool.get().await }))
             .map_err(|e| StoreError::Backend(format!("PostgreSQL pool task: {e}")))?;
-        got.map_err(|e| StoreError::Backend(format!("PostgreSQL（{shown}）に接続できません: {e}")))
+        got.map_err(|e| StoreError::Backend(format!("PostgreSQL（{shown}）に接続できません: {}", causes(&e))))
     }
 
     fn migrate(&self) -> Result<(), StoreError> {

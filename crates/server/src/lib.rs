@@ -253,7 +253,7 @@ impl AppState {
     pub fn add_staff_token(&self, token: &str, label: &str) -> Result<bool, ApiError> {
         let hash = auth::hash_token(token);
         let at = routes::stamp();
-        self.db().write(|tx| {
+        let added = self.db().write(|tx| {
             if tx.srv_token(&hash)?.is_some() {
                 return Ok(false);
             }
@@ -268,7 +268,12 @@ impl AppState {
                 ..Default::default()
             })?;
             Ok(true)
-        })
+        });
+        match added {
+            // Another server process on the same database stored it at the same moment.
+            Err(e) if e.code == "conflict" && self.db().read(|tx| Ok(tx.srv_token(&hash)?))?.is_some() => Ok(false),
+            other => other,
+        }
     }
 
     /// On start: accept `admin_token` if given; with none and no staff token yet, make one and
@@ -459,8 +464,12 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, router: Route
 
 /// Start and run until Ctrl-C, telling the operator where (stderr).
 pub async fn serve(config: Config) -> Result<(), ServerError> {
+    let database = config.db.to_string();
     let running = start(config).await?;
-    eprintln!("InfoOne 保険会社APIサーバー: https://{}/v1/", running.addr);
+    eprintln!(
+        "InfoOne 保険会社APIサーバー: https://{}/v1/（台帳: {database}）",
+        running.addr
+    );
     if let Some(ca) = &running.ca {
         eprintln!(
             "開発用CA証明書: {}（クライアントにこのCAを信頼させてください。開発・試用専用です）",
