@@ -8,10 +8,10 @@
 //! Writes run in an IMMEDIATE transaction ([`Store::write`]): the write lock is taken at the
 //! start, so concurrent writers queue on the busy timeout instead of failing on upgrade.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
 use crate::ledger_tx::LedgerTx;
-use crate::{Result, Store, StoreError, Tx};
+use crate::{Result, StoreError, Tx};
 
 pub use crate::ledger_tokens::TokenRow;
 
@@ -117,46 +117,6 @@ const LEDGER_TABLES: [&str; 8] = [
     "srv_billed_adjust",
     "srv_carry_over",
 ];
-
-impl Store {
-    /// For the server's connections: every commit synced to disk (`synchronous=FULL`: an
-    /// accepted report survives a power cut, not only a crash of the process), a large page
-    /// cache, and the WAL checkpointed at commit once it passes 1,000 pages (SQLite's default,
-    /// kept explicit) besides the server's own PASSIVE checkpoints after each write, so the WAL
-    /// stays bounded; `journal_size_limit` truncates it back to 64 MiB after a checkpoint.
-    pub fn tune_for_server(&mut self, cache_kib: i64) -> Result<()> {
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        self.conn.pragma_update(None, "cache_size", -cache_kib)?;
-        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
-        self.conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        Ok(())
-    }
-
-    /// `(synchronous, wal_autocheckpoint)` of this connection (for tests and `infoone server`).
-    pub fn durability(&self) -> Result<(i64, i64)> {
-        let sync: i64 = self.conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
-        let auto: i64 = self.conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
-        Ok((sync, auto))
-    }
-
-    /// Copy the WAL into the database as far as readers allow (PASSIVE: blocks nobody).
-    pub fn checkpoint(&mut self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-        Ok(())
-    }
-
-    /// Run `f` in one IMMEDIATE transaction (the write lock taken at once): committed when it
-    /// returns `Ok`, rolled back otherwise.
-    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = Tx(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?);
-        let out = f(&tx)?;
-        tx.0.commit().map_err(StoreError::from)?;
-        Ok(out)
-    }
-}
 
 fn strings(tx: &Tx<'_>, sql: &str, group: &str) -> Result<Vec<(String, String)>> {
     let mut st = tx.0.prepare_cached(sql)?;
@@ -711,6 +671,7 @@ impl LedgerTx for Tx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     #[test]
     fn a_billed_month_is_one_row() {

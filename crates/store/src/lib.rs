@@ -17,6 +17,7 @@ pub mod ledger_db;
 pub mod ledger_tokens;
 pub mod ledger_tx;
 pub mod outbox;
+mod server_conn;
 pub mod unpaid;
 
 const MIGRATIONS: &[(i64, &str)] = &[
