@@ -58,10 +58,16 @@ pub enum Cmd {
     Unpaid(UnpaidCmd),
     /// 1か月分をまとめて実行（読込・人事取込・全承認・確定・出力・控除結果・結果報告）
     MonthEnd(MonthEndArgs),
-    /// 保険会社APIサーバー（HTTPSのみ、TLS 1.2以上）。データベースは --db で指定。
+    /// 保険会社APIサーバー（HTTPSのみ、TLS 1.2以上）。データベースは --db PATH（SQLite）か
+    /// --database postgres://…（PostgreSQL）で指定。
     /// 担当者用トークンは環境変数 INFOONE_ADMIN_TOKEN（16文字以上）を起動時に登録、
     /// なければ初回起動時に作って一度だけ表示する
     Server {
+        /// 台帳を PostgreSQL に置く: postgres://ユーザー[:パスワード]@ホスト[:ポート]/データベース
+        /// （パスワードをコマンド引数に書かないときは環境変数 INFOONE_DATABASE_URL）。
+        /// 指定しなければ --db PATH の SQLite
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
         /// 待ち受けアドレス（例: 127.0.0.1:8443）
         #[arg(long)]
         listen: std::net::SocketAddr,
@@ -84,7 +90,8 @@ pub enum Cmd {
         #[arg(long, default_value_t = 120)]
         body_timeout_secs: u64,
     },
-    /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース）: 一覧・無効化
+    /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース、PostgreSQL なら環境変数
+    /// INFOONE_DATABASE_URL）: 一覧・無効化
     #[command(subcommand)]
     ServerToken(ServerTokenCmd),
     /// 保険会社サーバーにログインする: URLとCA証明書を記録し、APIトークンをOSの資格情報ストア（キーリング）に保存する

@@ -441,6 +441,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
         }
         Cmd::MonthEnd(a) => month_end(db, &a)?,
         Cmd::Server {
+            database,
             listen,
             tls_cert,
             tls_key,
@@ -449,9 +450,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             token_rate,
             body_timeout_secs,
         } => {
-            let db = db.clone().ok_or_else(|| {
-                AppError::bad_input("infoone server には --db PATH（サーバーのデータベース）が必要です")
-            })?;
+            let db = server_database(db, database)?;
             let tls = match (tls_cert, tls_key, dev_tls) {
                 (Some(cert), Some(key), _) => infoone_server::TlsSource::Files { cert, key },
                 (_, _, Some(dir)) => infoone_server::TlsSource::Dev { dir },
@@ -653,14 +652,45 @@ fn month_end(db: &Option<PathBuf>, a: &MonthEndArgs) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Where `infoone server` keeps its ledger: `--database URL` (or `INFOONE_DATABASE_URL`) for
+/// PostgreSQL, else `--db PATH` for SQLite.
+fn server_database(db: &Option<PathBuf>, database: Option<String>) -> Result<infoone_server::Database, AppError> {
+    let from_env = || {
+        std::env::var("INFOONE_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+    };
+    let url = match (database, db) {
+        (Some(url), _) => Some(url),
+        (None, None) => from_env(),
+        (None, Some(_)) => None,
+    };
+    match (url, db) {
+        (Some(url), None) => {
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                Ok(infoone_server::Database::Postgres(url))
+            } else {
+                Err(AppError::bad_input(
+                    "--database は postgres://ユーザー@ホスト:ポート/データベース の形で指定してください",
+                ))
+            }
+        }
+        (Some(_), Some(_)) => Err(AppError::bad_input(
+            "--db（SQLite）と --database（PostgreSQL）はどちらか一方だけを指定してください",
+        )),
+        (None, Some(path)) => Ok(infoone_server::Database::Sqlite(path.clone())),
+        (None, None) => Err(AppError::bad_input(
+            "infoone server には --db PATH（SQLite）か --database postgres://…（PostgreSQL）が必要です",
+        )),
+    }
+}
+
 /// `server-token list|revoke` on the insurer's database.
 fn server_token(db: &Option<PathBuf>, cmd: args::ServerTokenCmd) -> Result<(), AppError> {
-    let db = db.clone().ok_or_else(|| {
-        AppError::bad_input("infoone server-token には --db PATH（サーバーのデータベース）が必要です")
-    })?;
+    let db = server_database(db, None)?;
     let internal = |e: String| AppError::new(ErrorCode::Internal, e);
-    let state =
-        infoone_server::AppState::open(&db, infoone_server::Limits::default()).map_err(|e| internal(e.to_string()))?;
+    let state = infoone_server::AppState::connect(&db, infoone_server::Limits::default())
+        .map_err(|e| internal(e.to_string()))?;
     match cmd {
         args::ServerTokenCmd::List { json: as_json } => {
             let rows = state

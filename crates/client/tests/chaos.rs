@@ -22,7 +22,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use infoone_app::infoone_store::Store;
+use infoone_app::infoone_store::{LedgerTx, Store};
 use infoone_app::{submit, MonthRef, Selection};
 use infoone_client::{MemoryTokens, Online, Options, Outcome, RetryPolicy, Token};
 use infoone_domain::deduction::Mode;

@@ -12,7 +12,7 @@ mod common;
 use std::time::Duration;
 
 use common::{now, Clerk, DropProxy, Fault, FaultProxy, Insurer, DEC, GROUP, PARTIAL};
-use infoone_app::infoone_store::Store;
+use infoone_app::infoone_store::{LedgerTx, Store};
 use infoone_app::submit;
 use infoone_app::Selection;
 use infoone_client::{MemoryTokens, Online, Outcome};

@@ -5,6 +5,8 @@
 //! 2. 50 groups submitting their reports at once: all must succeed.
 //!
 //! `cargo run --release -p infoone-server --example bench_report [-- MEMBERS [GROUPS]]`
+//! The ledger is SQLite in a temporary folder, or PostgreSQL when `INFOONE_BENCH_PG` names a
+//! database (e.g. `bash tests/pg-cluster.sh sh -c 'INFOONE_BENCH_PG=$INFOONE_TEST_PG cargo run …'`).
 //! The reports are made as a clerk makes them, through `infoone_app` (not timed).
 
 use std::path::Path;
@@ -191,7 +193,10 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let running = infoone_server::start(Config {
-            db: dir.path().join("server.db"),
+            db: match std::env::var("INFOONE_BENCH_PG").ok().filter(|u| !u.is_empty()) {
+                Some(url) => infoone_server::Database::Postgres(url),
+                None => dir.path().join("server.db").into(),
+            },
             listen: "127.0.0.1:0".parse().expect("addr"),
             tls: TlsSource::Dev {
                 dir: dir.path().join("tls"),
@@ -207,7 +212,8 @@ fn main() {
         let base = format!("https://127.0.0.1:{}", running.addr.port());
         let http = client(running.ca.as_deref().expect("dev CA"));
         println!(
-            "server: {base} (TLS, dev CA), machine: {} CPUs",
+            "server: {base} (TLS, dev CA), ledger: {}, machine: {} CPUs",
+            running.state.db().backend(),
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
 

@@ -82,6 +82,14 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
+        // The database refused a second row where one is allowed (a report for a month that
+        // another request recorded first, a token hash already stored): a conflict, not a fault.
+        if e.is_unique_violation() {
+            return ApiError::conflict(
+                "conflict",
+                "同じ内容がすでに記録されています。状態を取り直してからもう一度行ってください",
+            );
+        }
         ApiError::internal(e)
     }
 }

@@ -23,7 +23,7 @@ use infoone_formats::report::ResultReport;
 use infoone_store::ledger_db::{
     CarryOverRow, GroupRow, IndividualBillRow, MemberRow, NewReport, OfficeResultRow, ReportRow,
 };
-use infoone_store::{Audit, Tx};
+use infoone_store::{Audit, LedgerTx};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -150,7 +150,7 @@ fn summarize(pkg: &BillPackage) -> Result<Summary, ApiError> {
 }
 
 /// The package of the group's current month, from the ledger.
-pub fn build_package(tx: &Tx<'_>, group: &GroupRow) -> Result<Built, ApiError> {
+pub fn build_package(tx: &dyn LedgerTx, group: &GroupRow) -> Result<Built, ApiError> {
     let n = month(&group.current_month)?;
     let g: p::Group = from_json(&group.doc, "group")?;
     let offices = tx
@@ -306,8 +306,17 @@ pub fn differences(before: Option<&Summary>, now: &Summary) -> Vec<Value> {
 // ---------------------------------------------------------------------------------------------
 
 /// Load (or replace) a group's ledger from a package that `parse_package` accepted.
-pub fn load_package(tx: &Tx<'_>, pkg: &BillPackage, version: &str, at: &str, actor: &str) -> Result<Value, ApiError> {
+pub fn load_package(
+    tx: &dyn LedgerTx,
+    pkg: &BillPackage,
+    version: &str,
+    at: &str,
+    actor: &str,
+) -> Result<Value, ApiError> {
     let code = &pkg.group.code;
+    // The group's row is locked until the load commits (a report or another load of the group,
+    // on any server process, waits); a new group's row is locked by the reset's insert.
+    let replaced = tx.srv_lock_group(code)?.is_some();
     if let Some(last) = tx.srv_last_reported_month(code)? {
         if last.as_str() >= pkg.month.as_str() {
             return Err(ApiError::conflict(
@@ -320,7 +329,6 @@ pub fn load_package(tx: &Tx<'_>, pkg: &BillPackage, version: &str, at: &str, act
             .with("last_reported_month", Value::String(last)));
         }
     }
-    let replaced = tx.srv_group(code)?.is_some();
     tx.srv_reset_group(code, &to_json(&pkg.group)?, &pkg.month, &pkg.issued_on, at)?;
     tx.srv_insert_offices(
         code,
@@ -800,7 +808,7 @@ pub struct Accept<'a> {
 }
 
 /// Record an accepted report and apply it to the ledger, in the caller's transaction.
-pub fn record(tx: &Tx<'_>, a: &Accept<'_>, mark: &mut dyn FnMut(&str)) -> Result<ReportRow, ApiError> {
+pub fn record(tx: &dyn LedgerTx, a: &Accept<'_>, mark: &mut dyn FnMut(&str)) -> Result<ReportRow, ApiError> {
     let code = a.group.code.as_str();
     let v = a.verified;
     let n = v.ledger.month;

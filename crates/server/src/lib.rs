@@ -1,7 +1,8 @@
 //! The insurer's central API (`infoone server`, issue 4): bill packages computed from the
 //! insurer's ledger, result reports checked by recomputation with the same domain engine as the
 //! clerk's desktop, payments, and admin endpoints to set an insurer up. HTTPS only (rustls,
-//! TLS 1.2+), the ledger in SQLite through `infoone-store`. The contract is docs/openapi.json,
+//! TLS 1.2+), the ledger in SQLite through `infoone-store` or in PostgreSQL through
+//! `infoone-ledger-pg` (one [`infoone_store::LedgerTx`] interface: `db.rs`). The contract is docs/openapi.json,
 //! also served at `GET /v1/openapi.json`.
 //!
 //! [`app`] is the whole API as an axum `Router` (tests call it without a socket); [`start`] binds
@@ -37,6 +38,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::auth::{Caller, Limiter};
+pub use crate::db::Database;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::ledger::Built;
@@ -86,7 +88,8 @@ pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(10);
 /// How `infoone server` runs.
 #[derive(Clone, Debug)]
 pub struct Config {
-    pub db: PathBuf,
+    /// Where the ledger is: a SQLite file (the default) or a PostgreSQL URL.
+    pub db: Database,
     pub listen: SocketAddr,
     pub tls: TlsSource,
     pub limits: Limits,
@@ -98,9 +101,9 @@ pub struct Config {
 
 impl Config {
     /// The defaults, with the admin token from [`ADMIN_TOKEN_ENV`].
-    pub fn new(db: PathBuf, listen: SocketAddr, tls: TlsSource) -> Config {
+    pub fn new(db: impl Into<Database>, listen: SocketAddr, tls: TlsSource) -> Config {
         Config {
-            db,
+            db: db.into(),
             listen,
             tls,
             limits: Limits::default(),
@@ -132,7 +135,6 @@ struct Inner {
     limits: Limits,
     limiter: Limiter,
     packages: Mutex<HashMap<String, Arc<Built>>>,
-    group_locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     callers: Mutex<HashMap<String, (Caller, std::time::Instant)>>,
 }
 
@@ -144,14 +146,19 @@ pub struct AppState(Arc<Inner>);
 const CACHED_PACKAGES: usize = 16;
 
 impl AppState {
-    /// Open (creating and migrating) the server database at `db`.
+    /// Open (creating and migrating) the SQLite server database at `db`.
     pub fn open(db: &Path, limits: Limits) -> Result<AppState, ServerError> {
+        AppState::connect(&Database::Sqlite(db.to_path_buf()), limits)
+    }
+
+    /// Open (migrating) the ledger wherever `database` says. Blocking: not from an async task
+    /// (on PostgreSQL it waits for the driver).
+    pub fn connect(database: &Database, limits: Limits) -> Result<AppState, ServerError> {
         Ok(AppState(Arc::new(Inner {
-            db: Db::open(db)?,
+            db: Db::connect(database)?,
             limiter: Limiter::new(limits.auth_backoff, limits.token_requests_per_minute),
             limits,
             packages: Mutex::new(HashMap::new()),
-            group_locks: Mutex::new(HashMap::new()),
             callers: Mutex::new(HashMap::new()),
         })))
     }
@@ -197,17 +204,6 @@ impl AppState {
     /// Forget every token read (after a revocation).
     pub(crate) fn forget_callers(&self) {
         self.0.callers.lock().unwrap_or_else(|e| e.into_inner()).clear();
-    }
-
-    /// One lock per group: its reports and package loads happen one at a time.
-    pub(crate) fn group_lock(&self, group: &str) -> Arc<tokio::sync::Mutex<()>> {
-        self.0
-            .group_locks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(group.to_string())
-            .or_default()
-            .clone()
     }
 
     pub(crate) fn forget_package(&self, group: &str) {
@@ -257,7 +253,7 @@ impl AppState {
     pub fn add_staff_token(&self, token: &str, label: &str) -> Result<bool, ApiError> {
         let hash = auth::hash_token(token);
         let at = routes::stamp();
-        self.db().write(|tx| {
+        let added = self.db().write(|tx| {
             if tx.srv_token(&hash)?.is_some() {
                 return Ok(false);
             }
@@ -272,7 +268,12 @@ impl AppState {
                 ..Default::default()
             })?;
             Ok(true)
-        })
+        });
+        match added {
+            // Another server process on the same database stored it at the same moment.
+            Err(e) if e.code == "conflict" && self.db().read(|tx| Ok(tx.srv_token(&hash)?))?.is_some() => Ok(false),
+            other => other,
+        }
     }
 
     /// On start: accept `admin_token` if given; with none and no staff token yet, make one and
@@ -391,8 +392,18 @@ impl Running {
 /// Open the database, set up TLS and start accepting HTTPS connections on `config.listen`.
 pub async fn start(config: Config) -> Result<Running, ServerError> {
     let (tls, ca) = tls::server_config(&config.tls)?;
-    let state = AppState::open(&config.db, config.limits.clone())?;
-    let new_staff_token = state.bootstrap_staff(config.admin_token.as_deref())?;
+    // Opening (PostgreSQL: connecting and migrating) and the first staff token block: done on a
+    // blocking thread, not on the runtime's.
+    let (state, new_staff_token) = {
+        let (db, limits, admin) = (config.db.clone(), config.limits.clone(), config.admin_token.clone());
+        tokio::task::spawn_blocking(move || {
+            let state = AppState::connect(&db, limits)?;
+            let token = state.bootstrap_staff(admin.as_deref())?;
+            Ok::<_, ServerError>((state, token))
+        })
+        .await
+        .map_err(|e| ServerError::Setup(format!("start: {e}")))??
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| ServerError::Io {
@@ -453,8 +464,12 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, router: Route
 
 /// Start and run until Ctrl-C, telling the operator where (stderr).
 pub async fn serve(config: Config) -> Result<(), ServerError> {
+    let database = config.db.to_string();
     let running = start(config).await?;
-    eprintln!("InfoOne 保険会社APIサーバー: https://{}/v1/", running.addr);
+    eprintln!(
+        "InfoOne 保険会社APIサーバー: https://{}/v1/（台帳: {database}）",
+        running.addr
+    );
     if let Some(ca) = &running.ca {
         eprintln!(
             "開発用CA証明書: {}（クライアントにこのCAを信頼させてください。開発・試用専用です）",

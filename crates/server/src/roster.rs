@@ -23,7 +23,7 @@ use infoone_formats::package::{self as p, INSURED_SELF};
 use infoone_formats::roster::{self as r, code, option_label, InsuredKind, Roster, RosterEnrollment, RosterRow};
 use infoone_formats::text::normalize;
 use infoone_store::ledger_db::{GroupRow, MemberRow};
-use infoone_store::{Audit, Tx};
+use infoone_store::{Audit, LedgerTx};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -619,7 +619,7 @@ fn enrollment_doc(
 /// `Err` with 422 `invalid_roster` when the file has problems. The group's revision (and so the
 /// package version) changes only when the ledger does.
 pub fn load_roster(
-    tx: &Tx<'_>,
+    tx: &dyn LedgerTx,
     group: &GroupRow,
     roster: &Roster,
     at: &str,

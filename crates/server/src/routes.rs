@@ -267,8 +267,6 @@ pub async fn post_report(
             .to_string(),
     };
     let bytes = read_body(&st, body, &headers).await?;
-    let lock = st.group_lock(&group);
-    let _guard = lock.lock().await;
     let s = st.clone();
     st.blocking(move || submit(&s, &caller, &group, month, &key, &bytes))
         .await
@@ -287,6 +285,22 @@ fn already_reported(group: &str, month: &str, r: &infoone_store::ledger_db::Repo
     )
     .with("receipt_no", json!(r.receipt_no))
     .with("receipt", ledger::receipt_json(r))
+}
+
+/// A report with this idempotency key is recorded already: the same report (same body, same
+/// month) is answered with its receipt again, another one is refused.
+fn same_key(r: &infoone_store::ledger_db::ReportRow, month: &str, body_sha256: &str) -> Result<Response, ApiError> {
+    if r.body_sha256 == body_sha256 && r.month == month {
+        return Ok(replay(r));
+    }
+    Err(ApiError::conflict(
+        "idempotency_conflict",
+        format!(
+            "この Idempotency-Key は別の内容の報告（{} 受付番号 {}）にすでに使われています",
+            r.month, r.receipt_no
+        ),
+    )
+    .with("receipt_no", json!(r.receipt_no)))
 }
 
 fn replay(row: &infoone_store::ledger_db::ReportRow) -> Response {
@@ -355,17 +369,7 @@ fn submit(
         return Err(ApiError::unknown_group(group));
     };
     if let Some(r) = by_key {
-        if r.body_sha256 == body_sha256 && r.month == m {
-            return Ok(replay(&r));
-        }
-        return Err(ApiError::conflict(
-            "idempotency_conflict",
-            format!(
-                "この Idempotency-Key は別の内容の報告（{} 受付番号 {}）にすでに使われています",
-                r.month, r.receipt_no
-            ),
-        )
-        .with("receipt_no", json!(r.receipt_no)));
+        return same_key(&r, &m, &body_sha256);
     }
     timing.mark("lookup");
     let report = report::parse_report("report.json", bytes).map_err(|e| {
@@ -406,6 +410,17 @@ fn submit(
         .ok_or_else(|| ApiError::unknown_group(group))?;
     timing.mark("package");
     if report.package_version != built.version {
+        // A request that came at the same time (on this process or another) may have recorded
+        // the month since the lookup above, and so moved the ledger on: its receipt, not "stale".
+        let (by_key, by_month) = st
+            .db()
+            .read(|tx| Ok((tx.srv_report_by_key(group, key)?, tx.srv_report_for_month(group, &m)?)))?;
+        if let Some(r) = by_key {
+            return same_key(&r, &m, &body_sha256);
+        }
+        if let Some(r) = by_month {
+            return Err(already_reported(group, &m, &r));
+        }
         return Err(stale(st, group, &report.package_version, &built)?);
     }
     let verified = match ledger::verify(&built, &report, &mut |what| timing.mark(what)) {
@@ -419,9 +434,23 @@ fn submit(
     let received_at = stamp();
     let today = received_at[..10].to_string();
     let actor = caller.actor();
-    let row = st.db().write(|tx| {
+    let recorded = st.db().write(|tx| {
+        // The group's row is locked from here to the commit (SQLite: the one writer; PostgreSQL:
+        // SELECT … FOR UPDATE), on every server process alike. What the checks above read may
+        // have changed since: a request with the same key or for the same month (on this
+        // process or another) may have been recorded meanwhile. Decided again here, under the
+        // lock; the unique constraints on (group, month) and (group, key) back this up.
+        let locked = tx
+            .srv_lock_group(group)?
+            .ok_or_else(|| ApiError::unknown_group(group))?;
         timing.mark("w.lock");
-        if tx.srv_group_rev(group)? != Some(built.rev) {
+        if let Some(r) = tx.srv_report_by_key(group, key)? {
+            return same_key(&r, &m, &body_sha256).map(Err);
+        }
+        if let Some(r) = tx.srv_report_for_month(group, &m)? {
+            return Err(already_reported(group, &m, &r));
+        }
+        if locked.rev != built.rev {
             return Err(ApiError::conflict(
                 "stale_package",
                 "処理中に台帳が更新されました。請求パッケージを取り直してください",
@@ -443,7 +472,13 @@ fn submit(
             },
             &mut |what| timing.mark(what),
         )
+        .map(Ok)
     })?;
+    let row = match recorded {
+        Ok(row) => row,
+        // Recorded by a request that came first: its receipt, as a replay.
+        Err(replayed) => return Ok(replayed),
+    };
     timing.mark("w.commit");
     st.forget_package(group);
     let s = st.clone();
@@ -546,8 +581,6 @@ pub async fn admin_load_package(
                 })
         })
         .await?;
-    let lock = st.group_lock(&pkg.0.group.code);
-    let _guard = lock.lock().await;
     st.blocking(move || {
         let (pkg, file_version) = pkg;
         let at = stamp();
@@ -605,15 +638,16 @@ pub async fn admin_load_roster(
             }
         })
         .await?;
-    let lock = st.group_lock(&group);
-    let _guard = lock.lock().await;
     let s = st.clone();
     st.blocking(move || {
         let at = stamp();
         let today = at[..10].to_string();
         let actor = caller.actor();
         let load = s.db().write(|tx| {
-            let row = tx.srv_group(&group)?.ok_or_else(|| ApiError::unknown_group(&group))?;
+            // Locked until the load commits: a report or another load of the group waits.
+            let row = tx
+                .srv_lock_group(&group)?
+                .ok_or_else(|| ApiError::unknown_group(&group))?;
             crate::roster::load_roster(tx, &row, &roster, &at, &today, &actor)
         })?;
         if load.changed {

@@ -99,10 +99,7 @@ fn new_member_row() -> RosterRow {
 
 /// The audit rows of roster loads, oldest first.
 fn roster_loads(s: &Server) -> Vec<infoone_app::infoone_store::AuditRow> {
-    let mut store = infoone_app::infoone_store::Store::open(&s.dir.path().join("server.db")).unwrap();
-    store
-        .read(|tx| tx.audit_log(None))
-        .unwrap()
+    s.read(|tx| Ok(tx.audit_log(None)?))
         .into_iter()
         .filter(|a| a.action == "server.roster.load")
         .collect()

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn start(dir: &Path) -> Running {
     let config = Config {
-        db: dir.join("server.db"),
+        db: common::database(dir, "server.db"),
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: TlsSource::Dev { dir: dir.join("tls") },
         limits: Limits::default(),
@@ -205,7 +205,7 @@ fn dev_tls_reuses_its_ca_and_reissues_a_missing_certificate() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let config = Config {
-            db: dir.path().join("s.db"),
+            db: dir.path().join("s.db").into(),
             listen: "127.0.0.1:0".parse().unwrap(),
             tls: TlsSource::Dev {
                 dir: dir.path().to_path_buf(),

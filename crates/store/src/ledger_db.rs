@@ -8,9 +8,10 @@
 //! Writes run in an IMMEDIATE transaction ([`Store::write`]): the write lock is taken at the
 //! start, so concurrent writers queue on the busy timeout instead of failing on upgrade.
 
-use rusqlite::{params, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, OptionalExtension};
 
-use crate::{Result, Store, StoreError, Tx};
+use crate::ledger_tx::LedgerTx;
+use crate::{Result, StoreError, Tx};
 
 pub use crate::ledger_tokens::TokenRow;
 
@@ -117,46 +118,6 @@ const LEDGER_TABLES: [&str; 8] = [
     "srv_carry_over",
 ];
 
-impl Store {
-    /// For the server's connections: every commit synced to disk (`synchronous=FULL`: an
-    /// accepted report survives a power cut, not only a crash of the process), a large page
-    /// cache, and the WAL checkpointed at commit once it passes 1,000 pages (SQLite's default,
-    /// kept explicit) besides the server's own PASSIVE checkpoints after each write, so the WAL
-    /// stays bounded; `journal_size_limit` truncates it back to 64 MiB after a checkpoint.
-    pub fn tune_for_server(&mut self, cache_kib: i64) -> Result<()> {
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        self.conn.pragma_update(None, "cache_size", -cache_kib)?;
-        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
-        self.conn.pragma_update(None, "journal_size_limit", 64 * 1024 * 1024)?;
-        Ok(())
-    }
-
-    /// `(synchronous, wal_autocheckpoint)` of this connection (for tests and `infoone server`).
-    pub fn durability(&self) -> Result<(i64, i64)> {
-        let sync: i64 = self.conn.pragma_query_value(None, "synchronous", |r| r.get(0))?;
-        let auto: i64 = self.conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?;
-        Ok((sync, auto))
-    }
-
-    /// Copy the WAL into the database as far as readers allow (PASSIVE: blocks nobody).
-    pub fn checkpoint(&mut self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
-        Ok(())
-    }
-
-    /// Run `f` in one IMMEDIATE transaction (the write lock taken at once): committed when it
-    /// returns `Ok`, rolled back otherwise.
-    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = Tx(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?);
-        let out = f(&tx)?;
-        tx.0.commit().map_err(StoreError::from)?;
-        Ok(out)
-    }
-}
-
 fn strings(tx: &Tx<'_>, sql: &str, group: &str) -> Result<Vec<(String, String)>> {
     let mut st = tx.0.prepare_cached(sql)?;
     let rows = st
@@ -182,9 +143,21 @@ const REPORT_COLUMNS: &str =
     "id, group_code, month, idempotency_key, body_sha256, receipt_no, received_at, package_version";
 
 impl Tx<'_> {
+    pub(crate) fn insert_keyed(&self, table: &str, key: &str, group: &str, rows: &[(String, String)]) -> Result<()> {
+        let mut st = self.0.prepare_cached(&format!(
+            "INSERT INTO {table} (group_code, {key}, seq, doc) VALUES (?1, ?2, ?3, ?4)"
+        ))?;
+        for (i, (k, doc)) in rows.iter().enumerate() {
+            st.execute(params![group, k, i as i64, doc])?;
+        }
+        Ok(())
+    }
+}
+
+impl LedgerTx for Tx<'_> {
     // ---- groups ---------------------------------------------------------------------------
 
-    pub fn srv_group(&self, code: &str) -> Result<Option<GroupRow>> {
+    fn srv_group(&self, code: &str) -> Result<Option<GroupRow>> {
         let mut st = self.0.prepare_cached(
             "SELECT code, doc, current_month, issued_on, rev, updated_at FROM srv_groups WHERE code = ?1",
         )?;
@@ -202,15 +175,21 @@ impl Tx<'_> {
             .optional()?)
     }
 
+    /// In SQLite the IMMEDIATE write transaction ([`Store::write`]) already holds the
+    /// database's one write lock: reading the row is enough.
+    fn srv_lock_group(&self, code: &str) -> Result<Option<GroupRow>> {
+        self.srv_group(code)
+    }
+
     /// The group's ledger revision, `None` for an unknown group.
-    pub fn srv_group_rev(&self, code: &str) -> Result<Option<i64>> {
+    fn srv_group_rev(&self, code: &str) -> Result<Option<i64>> {
         let mut st = self.0.prepare_cached("SELECT rev FROM srv_groups WHERE code = ?1")?;
         Ok(st.query_row([code], |r| r.get(0)).optional()?)
     }
 
     /// Create the group, or empty its ledger and set its row anew (reports, payments and tokens
     /// stay). The revision goes up either way.
-    pub fn srv_reset_group(&self, code: &str, doc: &str, current_month: &str, issued_on: &str, at: &str) -> Result<()> {
+    fn srv_reset_group(&self, code: &str, doc: &str, current_month: &str, issued_on: &str, at: &str) -> Result<()> {
         for table in LEDGER_TABLES {
             self.0
                 .execute(&format!("DELETE FROM {table} WHERE group_code = ?1"), [code])?;
@@ -226,7 +205,7 @@ impl Tx<'_> {
     }
 
     /// Move the group's ledger to `current_month` (after a report) and bump its revision.
-    pub fn srv_advance_group(&self, code: &str, current_month: &str, issued_on: &str, at: &str) -> Result<()> {
+    fn srv_advance_group(&self, code: &str, current_month: &str, issued_on: &str, at: &str) -> Result<()> {
         self.0.execute(
             "UPDATE srv_groups SET current_month = ?2, issued_on = ?3, rev = rev + 1, updated_at = ?4 WHERE code = ?1",
             params![code, current_month, issued_on, at],
@@ -237,29 +216,19 @@ impl Tx<'_> {
     // ---- entities -------------------------------------------------------------------------
 
     /// Insert offices `(code, doc)` in order.
-    pub fn srv_insert_offices(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
+    fn srv_insert_offices(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
         self.insert_keyed("srv_offices", "code", group, rows)
     }
 
-    pub fn srv_insert_products(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
+    fn srv_insert_products(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
         self.insert_keyed("srv_products", "code", group, rows)
     }
 
-    pub fn srv_insert_applications(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
+    fn srv_insert_applications(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
         self.insert_keyed("srv_applications", "id", group, rows)
     }
 
-    fn insert_keyed(&self, table: &str, key: &str, group: &str, rows: &[(String, String)]) -> Result<()> {
-        let mut st = self.0.prepare_cached(&format!(
-            "INSERT INTO {table} (group_code, {key}, seq, doc) VALUES (?1, ?2, ?3, ?4)"
-        ))?;
-        for (i, (k, doc)) in rows.iter().enumerate() {
-            st.execute(params![group, k, i as i64, doc])?;
-        }
-        Ok(())
-    }
-
-    pub fn srv_offices(&self, group: &str) -> Result<Vec<(String, String)>> {
+    fn srv_offices(&self, group: &str) -> Result<Vec<(String, String)>> {
         strings(
             self,
             "SELECT code, doc FROM srv_offices WHERE group_code = ?1 ORDER BY seq",
@@ -267,7 +236,7 @@ impl Tx<'_> {
         )
     }
 
-    pub fn srv_products(&self, group: &str) -> Result<Vec<(String, String)>> {
+    fn srv_products(&self, group: &str) -> Result<Vec<(String, String)>> {
         strings(
             self,
             "SELECT code, doc FROM srv_products WHERE group_code = ?1 ORDER BY seq",
@@ -276,7 +245,7 @@ impl Tx<'_> {
     }
 
     /// Pending Web applications `(id, doc)`.
-    pub fn srv_pending_applications(&self, group: &str) -> Result<Vec<(String, String)>> {
+    fn srv_pending_applications(&self, group: &str) -> Result<Vec<(String, String)>> {
         strings(
             self,
             "SELECT id, doc FROM srv_applications WHERE group_code = ?1 AND status = 'pending' ORDER BY seq",
@@ -285,14 +254,14 @@ impl Tx<'_> {
     }
 
     /// Set a Web application's status (`joined` or `not_taken`).
-    pub fn srv_close_application(&self, group: &str, id: &str, status: &str) -> Result<()> {
+    fn srv_close_application(&self, group: &str, id: &str, status: &str) -> Result<()> {
         self.0
             .prepare_cached("UPDATE srv_applications SET status = ?3 WHERE group_code = ?1 AND id = ?2")?
             .execute(params![group, id, status])?;
         Ok(())
     }
 
-    pub fn srv_members(&self, group: &str) -> Result<Vec<MemberRow>> {
+    fn srv_members(&self, group: &str) -> Result<Vec<MemberRow>> {
         let mut st = self.0.prepare_cached(
             "SELECT employee_no, base_month, doc, transfers FROM srv_members WHERE group_code = ?1 ORDER BY seq",
         )?;
@@ -311,7 +280,7 @@ impl Tx<'_> {
 
     /// The `seq` after the last one of the group's rows in `table` (`srv_members` or
     /// `srv_enrollments`).
-    pub fn srv_next_seq(&self, table: &str, group: &str) -> Result<i64> {
+    fn srv_next_seq(&self, table: &str, group: &str) -> Result<i64> {
         let table = match table {
             "srv_members" => "srv_members",
             "srv_enrollments" => "srv_enrollments",
@@ -325,7 +294,7 @@ impl Tx<'_> {
     }
 
     /// Insert or replace a member; a new one gets `seq_if_new` (see [`Tx::srv_next_seq`]).
-    pub fn srv_put_member(&self, group: &str, m: &MemberRow, seq_if_new: i64) -> Result<()> {
+    fn srv_put_member(&self, group: &str, m: &MemberRow, seq_if_new: i64) -> Result<()> {
         self.0
             .prepare_cached(
                 "INSERT INTO srv_members (group_code, employee_no, seq, base_month, doc, transfers)
@@ -345,7 +314,7 @@ impl Tx<'_> {
     }
 
     /// Insert members in order (a freshly reset group).
-    pub fn srv_insert_members(&self, group: &str, rows: &[MemberRow]) -> Result<()> {
+    fn srv_insert_members(&self, group: &str, rows: &[MemberRow]) -> Result<()> {
         let mut st = self.0.prepare_cached(
             "INSERT INTO srv_members (group_code, employee_no, seq, base_month, doc, transfers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
@@ -362,7 +331,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn srv_enrollments(&self, group: &str) -> Result<Vec<(String, String)>> {
+    fn srv_enrollments(&self, group: &str) -> Result<Vec<(String, String)>> {
         strings(
             self,
             "SELECT id, doc FROM srv_enrollments WHERE group_code = ?1 ORDER BY seq",
@@ -370,12 +339,12 @@ impl Tx<'_> {
         )
     }
 
-    pub fn srv_insert_enrollments(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
+    fn srv_insert_enrollments(&self, group: &str, rows: &[(String, String)]) -> Result<()> {
         self.insert_keyed("srv_enrollments", "id", group, rows)
     }
 
     /// Insert or replace an enrollment; a new one gets `seq_if_new`.
-    pub fn srv_put_enrollment(&self, group: &str, id: &str, doc: &str, seq_if_new: i64) -> Result<()> {
+    fn srv_put_enrollment(&self, group: &str, id: &str, doc: &str, seq_if_new: i64) -> Result<()> {
         self.0
             .prepare_cached(
                 "INSERT INTO srv_enrollments (group_code, id, seq, doc) VALUES (?1, ?2, ?3, ?4)
@@ -389,7 +358,7 @@ impl Tx<'_> {
 
     /// `(month, doc)` of the billed months `from ..= to` (`"YYYY-MM"`), oldest first; `doc` is
     /// the JSON array `[[enrollment, office, amount], …]`.
-    pub fn srv_billed_months(&self, group: &str, from: &str, to: &str) -> Result<Vec<(String, String)>> {
+    fn srv_billed_months(&self, group: &str, from: &str, to: &str) -> Result<Vec<(String, String)>> {
         let mut st = self.0.prepare_cached(
             "SELECT month, doc FROM srv_billed WHERE group_code = ?1 AND month >= ?2 AND month <= ?3 ORDER BY month",
         )?;
@@ -401,12 +370,7 @@ impl Tx<'_> {
 
     /// Adjustments `(month, enrollment, office, amount)` of the billed months `from ..= to`, in
     /// the order made.
-    pub fn srv_billed_adjustments(
-        &self,
-        group: &str,
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<(String, String, String, i64)>> {
+    fn srv_billed_adjustments(&self, group: &str, from: &str, to: &str) -> Result<Vec<(String, String, String, i64)>> {
         let mut st = self.0.prepare_cached(
             "SELECT month, enrollment, office, amount FROM srv_billed_adjust
              WHERE group_code = ?1 AND month >= ?2 AND month <= ?3 ORDER BY id",
@@ -420,14 +384,7 @@ impl Tx<'_> {
     }
 
     /// Add an adjustment to what was billed for (enrollment, month).
-    pub fn srv_adjust_billed(
-        &self,
-        group: &str,
-        month: &str,
-        enrollment: &str,
-        office: &str,
-        amount: i64,
-    ) -> Result<()> {
+    fn srv_adjust_billed(&self, group: &str, month: &str, enrollment: &str, office: &str, amount: i64) -> Result<()> {
         self.0
             .prepare_cached(
                 "INSERT INTO srv_billed_adjust (group_code, month, enrollment, office, amount) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -437,7 +394,7 @@ impl Tx<'_> {
     }
 
     /// Set a month's billed entries.
-    pub fn srv_put_billed_month(&self, group: &str, month: &str, doc: &str) -> Result<()> {
+    fn srv_put_billed_month(&self, group: &str, month: &str, doc: &str) -> Result<()> {
         self.0
             .prepare_cached(
                 "INSERT INTO srv_billed (group_code, month, doc) VALUES (?1, ?2, ?3)
@@ -447,7 +404,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn srv_carry_over(&self, group: &str, month: &str) -> Result<Vec<CarryOverRow>> {
+    fn srv_carry_over(&self, group: &str, month: &str) -> Result<Vec<CarryOverRow>> {
         let mut st = self.0.prepare_cached(
             "SELECT enrollment, office, origin_month, amount, reason, times_carried FROM srv_carry_over
              WHERE group_code = ?1 AND month = ?2 ORDER BY seq",
@@ -468,7 +425,7 @@ impl Tx<'_> {
     }
 
     /// Set the carry-over entries of `month` (replacing any).
-    pub fn srv_set_carry_over(&self, group: &str, month: &str, rows: &[CarryOverRow]) -> Result<()> {
+    fn srv_set_carry_over(&self, group: &str, month: &str, rows: &[CarryOverRow]) -> Result<()> {
         self.0.execute(
             "DELETE FROM srv_carry_over WHERE group_code = ?1 AND month = ?2",
             params![group, month],
@@ -496,7 +453,7 @@ impl Tx<'_> {
     // ---- package versions -----------------------------------------------------------------
 
     /// Remember a version the server computed (first time only).
-    pub fn srv_record_version(&self, group: &str, version: &str, month: &str, summary: &str, at: &str) -> Result<()> {
+    fn srv_record_version(&self, group: &str, version: &str, month: &str, summary: &str, at: &str) -> Result<()> {
         self.0
             .prepare_cached(
                 "INSERT OR IGNORE INTO srv_package_versions (group_code, version, month, summary, first_seen)
@@ -507,7 +464,7 @@ impl Tx<'_> {
     }
 
     /// `(month, summary)` of a version the server computed for the group.
-    pub fn srv_version(&self, group: &str, version: &str) -> Result<Option<(String, String)>> {
+    fn srv_version(&self, group: &str, version: &str) -> Result<Option<(String, String)>> {
         let mut st = self
             .0
             .prepare_cached("SELECT month, summary FROM srv_package_versions WHERE group_code = ?1 AND version = ?2")?;
@@ -518,14 +475,14 @@ impl Tx<'_> {
 
     // ---- reports --------------------------------------------------------------------------
 
-    pub fn srv_report_by_key(&self, group: &str, key: &str) -> Result<Option<ReportRow>> {
+    fn srv_report_by_key(&self, group: &str, key: &str) -> Result<Option<ReportRow>> {
         let mut st = self.0.prepare_cached(&format!(
             "SELECT {REPORT_COLUMNS} FROM srv_reports WHERE group_code = ?1 AND idempotency_key = ?2"
         ))?;
         Ok(st.query_row(params![group, key], report_row).optional()?)
     }
 
-    pub fn srv_report_for_month(&self, group: &str, month: &str) -> Result<Option<ReportRow>> {
+    fn srv_report_for_month(&self, group: &str, month: &str) -> Result<Option<ReportRow>> {
         let mut st = self.0.prepare_cached(&format!(
             "SELECT {REPORT_COLUMNS} FROM srv_reports WHERE group_code = ?1 AND month = ?2"
         ))?;
@@ -533,7 +490,7 @@ impl Tx<'_> {
     }
 
     /// The latest reported month of the group, if any.
-    pub fn srv_last_reported_month(&self, group: &str) -> Result<Option<String>> {
+    fn srv_last_reported_month(&self, group: &str) -> Result<Option<String>> {
         Ok(self.0.query_row(
             "SELECT MAX(month) FROM srv_reports WHERE group_code = ?1",
             [group],
@@ -544,7 +501,7 @@ impl Tx<'_> {
     /// Record a report; its receipt number is `R-<yyyymmdd of received_at>-<n, 6 digits>`, `n`
     /// from the `srv_receipt_numbers` AUTOINCREMENT sequence: never handed out twice, even
     /// after the last report's row is gone (a restore, a manual fix).
-    pub fn srv_insert_report(&self, r: &NewReport<'_>) -> Result<ReportRow> {
+    fn srv_insert_report(&self, r: &NewReport<'_>) -> Result<ReportRow> {
         self.0.execute(
             "INSERT INTO srv_receipt_numbers (issued_at) VALUES (?1)",
             [r.received_at],
@@ -579,7 +536,7 @@ impl Tx<'_> {
         })
     }
 
-    pub fn srv_insert_office_results(&self, report: &ReportRow, rows: &[OfficeResultRow]) -> Result<()> {
+    fn srv_insert_office_results(&self, report: &ReportRow, rows: &[OfficeResultRow]) -> Result<()> {
         let mut st = self.0.prepare_cached(
             "INSERT INTO srv_office_results (report_id, group_code, month, office, premium_total, fee, fee_tax,
                  invoice_amount, undeducted, collected_fee, collected_fee_tax, payable)
@@ -604,7 +561,7 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn srv_office_results(&self, group: &str, month: &str) -> Result<Vec<OfficeResultRow>> {
+    fn srv_office_results(&self, group: &str, month: &str) -> Result<Vec<OfficeResultRow>> {
         let mut st = self.0.prepare_cached(
             "SELECT office, premium_total, fee, fee_tax, invoice_amount, undeducted, collected_fee, collected_fee_tax, payable
              FROM srv_office_results WHERE group_code = ?1 AND month = ?2 ORDER BY office",
@@ -627,7 +584,7 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    pub fn srv_insert_individual_bills(&self, report_id: i64, rows: &[IndividualBillRow]) -> Result<()> {
+    fn srv_insert_individual_bills(&self, report_id: i64, rows: &[IndividualBillRow]) -> Result<()> {
         let mut st = self.0.prepare_cached(
             "INSERT INTO srv_individual_bills (report_id, employee_no, kind, amount, due_date, lines)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -640,7 +597,7 @@ impl Tx<'_> {
 
     // ---- payments -------------------------------------------------------------------------
 
-    pub fn srv_insert_payment(&self, p: &PaymentRow) -> Result<i64> {
+    fn srv_insert_payment(&self, p: &PaymentRow) -> Result<i64> {
         self.0.execute(
             "INSERT INTO srv_payments (group_code, office, month, date, amount, payer_name, reference, recorded_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -659,7 +616,7 @@ impl Tx<'_> {
     }
 
     /// Σ payments per office for (group, month).
-    pub fn srv_received(&self, group: &str, month: &str) -> Result<Vec<(String, i64)>> {
+    fn srv_received(&self, group: &str, month: &str) -> Result<Vec<(String, i64)>> {
         let mut st = self.0.prepare_cached(
             "SELECT office, SUM(amount) FROM srv_payments WHERE group_code = ?1 AND month = ?2 GROUP BY office ORDER BY office",
         )?;
@@ -669,12 +626,52 @@ impl Tx<'_> {
         Ok(rows)
     }
 
-    // ---- tokens ---------------------------------------------------------------------------
+    // ---- tokens (ledger_tokens) ------------------------------------------------------------
+
+    fn srv_insert_token(
+        &self,
+        token_hash: &str,
+        role: &str,
+        group_code: Option<&str>,
+        label: &str,
+        at: &str,
+        expires_at: Option<&str>,
+    ) -> Result<i64> {
+        self.insert_token(token_hash, role, group_code, label, at, expires_at)
+    }
+    fn srv_token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
+        self.token(token_hash)
+    }
+    fn srv_token_by_id(&self, id: i64) -> Result<Option<TokenRow>> {
+        self.token_by_id(id)
+    }
+    fn srv_tokens(&self) -> Result<Vec<TokenRow>> {
+        self.tokens()
+    }
+    fn srv_set_token_expiry(&self, id: i64, expires_at: &str) -> Result<()> {
+        self.set_token_expiry(id, expires_at)
+    }
+    fn srv_revoke_token(&self, id: i64, at: &str) -> Result<bool> {
+        self.revoke_token(id, at)
+    }
+    fn srv_staff_tokens(&self, now: &str) -> Result<i64> {
+        self.staff_tokens(now)
+    }
+
+    // ---- audit (lib.rs) -------------------------------------------------------------------
+
+    fn audit(&self, a: &crate::Audit<'_>) -> Result<()> {
+        Tx::audit(self, a)
+    }
+    fn audit_log(&self, limit: Option<i64>) -> Result<Vec<crate::AuditRow>> {
+        Tx::audit_log(self, limit)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     #[test]
     fn a_billed_month_is_one_row() {

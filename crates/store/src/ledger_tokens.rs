@@ -35,7 +35,7 @@ fn token_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRow> {
 
 impl Tx<'_> {
     /// A token (its hash) that is valid until `expires_at` (an RFC 3339 time; `None`: never).
-    pub fn srv_insert_token(
+    pub(crate) fn insert_token(
         &self,
         token_hash: &str,
         role: &str,
@@ -53,14 +53,14 @@ impl Tx<'_> {
     }
 
     /// A token by its hash, revoked and expired ones included (the caller decides).
-    pub fn srv_token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
+    pub(crate) fn token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
         let mut st = self
             .0
             .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE token_hash = ?1"))?;
         Ok(st.query_row([token_hash], token_row).optional()?)
     }
 
-    pub fn srv_token_by_id(&self, id: i64) -> Result<Option<TokenRow>> {
+    pub(crate) fn token_by_id(&self, id: i64) -> Result<Option<TokenRow>> {
         let mut st = self
             .0
             .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE id = ?1"))?;
@@ -68,7 +68,7 @@ impl Tx<'_> {
     }
 
     /// Every token (never its hash), oldest first.
-    pub fn srv_tokens(&self) -> Result<Vec<TokenRow>> {
+    pub(crate) fn tokens(&self) -> Result<Vec<TokenRow>> {
         let mut st = self
             .0
             .prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens ORDER BY id"))?;
@@ -77,7 +77,7 @@ impl Tx<'_> {
     }
 
     /// Move a token's expiry (RFC 3339).
-    pub fn srv_set_token_expiry(&self, id: i64, expires_at: &str) -> Result<()> {
+    pub(crate) fn set_token_expiry(&self, id: i64, expires_at: &str) -> Result<()> {
         self.0.execute(
             "UPDATE srv_tokens SET expires_at = ?2 WHERE id = ?1",
             params![id, expires_at],
@@ -86,7 +86,7 @@ impl Tx<'_> {
     }
 
     /// Revoke a token; `false` when there is no such token or it was revoked already.
-    pub fn srv_revoke_token(&self, id: i64, at: &str) -> Result<bool> {
+    pub(crate) fn revoke_token(&self, id: i64, at: &str) -> Result<bool> {
         Ok(self.0.execute(
             "UPDATE srv_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
             params![id, at],
@@ -94,7 +94,7 @@ impl Tx<'_> {
     }
 
     /// Staff tokens still usable at `now` (RFC 3339 in the server's one offset).
-    pub fn srv_staff_tokens(&self, now: &str) -> Result<i64> {
+    pub(crate) fn staff_tokens(&self, now: &str) -> Result<i64> {
         Ok(self.0.query_row(
             "SELECT COUNT(*) FROM srv_tokens WHERE role = 'staff' AND revoked_at IS NULL
              AND (expires_at IS NULL OR expires_at > ?1)",

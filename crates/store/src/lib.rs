@@ -15,7 +15,9 @@ pub mod backup;
 pub mod cipher;
 pub mod ledger_db;
 pub mod ledger_tokens;
+pub mod ledger_tx;
 pub mod outbox;
+mod server_conn;
 pub mod unpaid;
 
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -25,6 +27,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_unpaid.sql")),
     (5, include_str!("migrations/0005_durability.sql")),
 ];
+
+/// The version numbers of the migrations, oldest first (the insurer's PostgreSQL ledger keeps
+/// its migrations numbered in step with these: `infoone-ledger-pg`).
+pub fn migration_versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.0).collect()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -37,6 +45,27 @@ pub enum StoreError {
     /// An encrypted database opened with another key (or a file that is not a database).
     #[error("{0} を開けません: 暗号化の鍵が合わないか、データベースではありません")]
     WrongKey(String),
+    /// Another back end of the insurer's ledger (`infoone-ledger-pg`) failed.
+    #[error("データベースエラー: {0}")]
+    Backend(String),
+    /// Another back end refused a row that a unique constraint already holds.
+    #[error("データベースエラー（一意制約）: {0}")]
+    Unique(String),
+}
+
+impl StoreError {
+    /// A unique (or primary key) constraint refused the row: a second report for the same
+    /// (group, month) or idempotency key, a token hash already stored.
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Unique(_) => true,
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.extended_code,
+                rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            ),
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -208,6 +237,7 @@ pub struct AuditRow {
 }
 
 pub use cipher::{DbFile, DbKey, Opened};
+pub use ledger_tx::LedgerTx;
 
 pub struct Store {
     conn: Connection,

@@ -1,6 +1,10 @@
 //! Shared by the server's tests: a server state on a temporary database, requests through the
 //! router without a socket, and valid result reports made the way a clerk makes them (through
 //! `infoone_app`, in a local database of their own).
+//!
+//! The ledger is SQLite in the test's folder, or — when `INFOONE_TEST_PG` names a PostgreSQL
+//! database (`tests/pg-cluster.sh` starts a throw-away one and sets it) — a fresh schema of its
+//! own in that database, so the same tests run against both back ends.
 
 #![allow(dead_code)]
 
@@ -14,7 +18,9 @@ use http_body_util::BodyExt;
 use infoone_app::infoone_store::Store;
 use infoone_app::{MonthRef, Selection};
 use infoone_domain::deduction::Mode;
-use infoone_server::{AppState, Limits};
+use infoone_server::error::ApiError;
+use infoone_server::{AppState, Database, Limits};
+use infoone_store::LedgerTx;
 use tower::ServiceExt;
 
 pub const STAFF: &str = "ios_test-staff-token-for-the-server-tests";
@@ -24,8 +30,37 @@ pub fn worked_example() -> Vec<u8> {
         .unwrap()
 }
 
+/// The PostgreSQL database the tests use, from `INFOONE_TEST_PG` (unset: SQLite).
+pub fn test_pg() -> Option<String> {
+    std::env::var("INFOONE_TEST_PG").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// A ledger for one test: a fresh schema in `INFOONE_TEST_PG`'s database, else `dir/name`.
+pub fn database(dir: &Path, name: &str) -> Database {
+    match test_pg() {
+        Some(url) => Database::Postgres(off_runtime(|| infoone_ledger_pg::fresh_schema(&url)).unwrap()),
+        None => Database::Sqlite(dir.join(name)),
+    }
+}
+
+/// Run blocking database work from an async test: on a thread of its own (the ledger's calls
+/// block, and PostgreSQL's may not be made on the test's runtime thread).
+pub fn off_runtime<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
+/// A server state on `database` (another "node" when a state on it exists already).
+pub fn node(database: &Database, limits: Limits) -> AppState {
+    off_runtime(|| {
+        let state = AppState::connect(database, limits).unwrap();
+        state.bootstrap_staff(Some(STAFF)).unwrap();
+        state
+    })
+}
+
 pub struct Server {
     pub dir: tempfile::TempDir,
+    pub database: Database,
     pub state: AppState,
     pub app: Router,
 }
@@ -53,10 +88,30 @@ impl Server {
 
     pub fn with_limits(limits: Limits) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let state = AppState::open(&dir.path().join("server.db"), limits).unwrap();
-        state.bootstrap_staff(Some(STAFF)).unwrap();
+        let database = database(dir.path(), "server.db");
+        let state = node(&database, limits);
         let app = infoone_server::app(state.clone());
-        Server { dir, state, app }
+        Server {
+            dir,
+            database,
+            state,
+            app,
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.state.db().backend()
+    }
+
+    /// Read the ledger directly (one transaction).
+    pub fn read<T: Send>(&self, f: impl FnOnce(&dyn LedgerTx) -> Result<T, ApiError> + Send) -> T {
+        off_runtime(|| self.state.db().read(f)).unwrap()
+    }
+
+    /// Write the ledger directly (one transaction).
+    pub fn write<T: Send>(&self, f: impl FnOnce(&dyn LedgerTx) -> Result<T, ApiError> + Send) -> T {
+        off_runtime(|| self.state.db().write(f)).unwrap()
     }
 
     pub async fn call(
@@ -122,11 +177,7 @@ impl Server {
     }
 
     pub fn audit_actions(&self) -> Vec<String> {
-        let store = Store::open(&self.dir.path().join("server.db")).unwrap();
-        let mut store = store;
-        store
-            .read(|tx| tx.audit_log(None))
-            .unwrap()
+        self.read(|tx| Ok(tx.audit_log(None)?))
             .into_iter()
             .map(|a| a.action)
             .collect()

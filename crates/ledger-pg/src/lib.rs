@@ -1,0 +1,320 @@
+//! The insurer's ledger on PostgreSQL (issue 8): `infoone server --database postgres://…`.
+//!
+//! The same [`LedgerTx`] operations as the SQLite ledger (`infoone_store::ledger_db`), so the
+//! server's use cases run unchanged over either back end. The driver is tokio-postgres with a
+//! deadpool pool; the use cases stay synchronous (they run on the server's blocking threads,
+//! beside the domain's recomputation), and each operation waits for its query with
+//! `Handle::block_on` on a small runtime of this crate's own that drives the connections. So a
+//! [`PgLedger`] is used from a blocking thread (`spawn_blocking`, a plain thread), never from an
+//! async task.
+//!
+//! What the database guarantees, whatever the number of server processes:
+//! - a write runs in one transaction (READ COMMITTED) that first locks the group's row
+//!   (`SELECT … FOR UPDATE` in [`LedgerTx::srv_lock_group`], or the upsert of
+//!   [`LedgerTx::srv_reset_group`]), so a revision check and the apply that follows are one step;
+//! - one report per (group, month) and per (group, idempotency key): unique constraints;
+//! - receipt numbers from the `srv_receipt_numbers` sequence;
+//! - reads run in one REPEATABLE READ, READ ONLY transaction: one snapshot, as SQLite's.
+//!
+//! The connection is plain (`NoTls`): loopback or a private network. TLS to the database is the
+//! operator's choice for a later step (docs/DECISIONS.md).
+
+mod tx;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use infoone_store::StoreError;
+use tokio::runtime::Handle;
+use tokio_postgres::NoTls;
+
+pub use infoone_store::LedgerTx;
+pub use tx::PgTx;
+
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/0001_init.sql")),
+    (2, include_str!("migrations/0002_insurer_ledger.sql")),
+    (3, include_str!("migrations/0003_outbox.sql")),
+    (4, include_str!("migrations/0004_unpaid.sql")),
+    (5, include_str!("migrations/0005_durability.sql")),
+];
+
+/// Connections kept by default (`?pool_size=` in the URL is not PostgreSQL's: see [`Options`]).
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
+/// How long a transaction waits for a free pooled connection before it fails.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+
+/// A driver error in words, with PostgreSQL's SQLSTATE; unique violations become
+/// [`StoreError::Unique`].
+pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
+    match e.as_db_error() {
+        Some(db) => {
+            let text = match db.detail() {
+                Some(d) => format!("{} ({}; {d})", db.message(), db.code().code()),
+                None => format!("{} ({})", db.message(), db.code().code()),
+            };
+            if *db.code() == tokio_postgres::error::SqlState::UNIQUE_VIOLATION {
+                StoreError::Unique(text)
+            } else {
+                StoreError::Backend(text)
+            }
+        }
+        None => StoreError::Backend(format!("PostgreSQL: {e}")),
+    }
+}
+
+/// An error with its causes (`a: b: c`), so a refused connection says why.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// The runtime that drives the pool's connections: a current-thread runtime on a thread of its
+/// own, so it works the same whether the caller has a runtime (the server) or not (the CLI) and
+/// is dropped on its own thread (never inside a caller's runtime).
+struct Driver {
+    handle: Handle,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Driver {
+    fn start() -> Result<Driver, StoreError> {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("infoone-pg".into())
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.to_string()));
+                        return;
+                    }
+                };
+                let _ = tx.send(Ok(rt.handle().clone()));
+                rt.block_on(async {
+                    let _ = stopped.await;
+                });
+            })
+            .map_err(|e| StoreError::Backend(format!("PostgreSQL driver thread: {e}")))?;
+        let handle = rx
+            .recv()
+            .map_err(|e| StoreError::Backend(format!("PostgreSQL driver thread: {e}")))?
+            .map_err(|e| StoreError::Backend(format!("PostgreSQL driver runtime: {e}")))?;
+        Ok(Driver { handle, _stop: stop })
+    }
+}
+
+/// Connection settings besides the URL.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Most connections open at once (each transaction holds one).
+    pub pool_size: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            pool_size: DEFAULT_POOL_SIZE,
+        }
+    }
+}
+
+/// The insurer's ledger in one PostgreSQL database: a pool of connections and the runtime that
+/// drives them.
+pub struct PgLedger {
+    pool: Pool,
+    // Declared after the pool: the pool's connections go before their runtime stops.
+    driver: Driver,
+    /// The URL without its password, for messages.
+    shown: String,
+}
+
+impl std::fmt::Debug for PgLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "PgLedger({})", self.shown)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, tail) = match rest.split_once('@') {
+        Some((a, t)) => (a, t),
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{tail}"),
+        None => url.to_string(),
+    }
+}
+
+impl PgLedger {
+    /// Connect to the database at `url` (`postgres://user[:password]@host[:port]/db[?options]`)
+    /// and migrate it to the current version. Blocking; not from an async task.
+    pub fn connect(url: &str, options: &Options) -> Result<PgLedger, StoreError> {
+        let shown = redact(url);
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Invalid(format!("PostgreSQL の接続先 {shown} が読めません: {e}")))?;
+        let driver = Driver::start()?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = {
+            let _entered = driver.handle.enter();
+            Pool::builder(manager)
+                .max_size(options.pool_size.max(1))
+                .wait_timeout(Some(POOL_WAIT))
+                .create_timeout(Some(Duration::from_secs(10)))
+                .runtime(Runtime::Tokio1)
+                .build()
+                .map_err(|e| StoreError::Backend(format!("PostgreSQL pool: {e}")))?
+        };
+        let ledger = PgLedger { pool, driver, shown };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    /// A pooled connection (taken on the driver's runtime, where the connection task lives).
+    fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        let pool = self.pool.clone();
+        let shown = self.shown.clone();
+        let got = self
+            .driver
+            .handle
+            .block_on(self.driver.handle.spawn(async move { pool.get().await }))
+            .map_err(|e| StoreError::Backend(format!("PostgreSQL pool task: {e}")))?;
+        got.map_err(|e| StoreError::Backend(format!("PostgreSQL（{shown}）に接続できません: {}", causes(&e))))
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        let latest = MIGRATIONS.last().map_or(0, |m| m.0);
+        self.run("BEGIN", |tx| {
+            // One process migrates at a time (several nodes may start together).
+            tx.batch("SELECT pg_advisory_xact_lock(hashtext('infoone-migrations:' || current_schema()))")?;
+            tx.batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (
+                         version    BIGINT PRIMARY KEY,
+                         applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+            )?;
+            let current = tx.schema_version()?;
+            if current > latest {
+                return Err(StoreError::TooNew {
+                    found: current,
+                    supported: latest,
+                });
+            }
+            for (version, sql) in MIGRATIONS.iter().filter(|m| m.0 > current) {
+                tx.batch(sql)?;
+                tx.exec("INSERT INTO schema_migrations (version) VALUES ($1)", &[version])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The schema's version (the last migration applied).
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.read(|tx| tx.schema_version())
+    }
+
+    /// Read in one REPEATABLE READ, READ ONLY transaction (one snapshot). Blocking.
+    pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&PgTx<'_>) -> Result<T, E>) -> Result<T, E> {
+        self.run("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", f)
+    }
+
+    /// Write in one READ COMMITTED transaction: all of `f` or nothing. Concurrent writers of one
+    /// group wait for each other on the group's row ([`LedgerTx::srv_lock_group`]). Blocking.
+    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&PgTx<'_>) -> Result<T, E>) -> Result<T, E> {
+        self.run("BEGIN ISOLATION LEVEL READ COMMITTED", f)
+    }
+
+    fn run<T, E: From<StoreError>>(&self, begin: &str, f: impl FnOnce(&PgTx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let client = self.client()?;
+        let tx = PgTx::begin(&client, &self.driver.handle, begin)?;
+        let out = f(&tx);
+        match out {
+            Ok(v) => {
+                tx.commit()?;
+                Ok(v)
+            }
+            Err(e) => {
+                tx.rollback();
+                Err(e)
+            }
+        }
+    }
+}
+
+static SCHEMAS: AtomicU64 = AtomicU64::new(0);
+
+/// For tests and trials: make an empty schema in the database at `url` and return a URL whose
+/// connections use it (`options=-c search_path=…`), so each test has a ledger of its own in one
+/// throw-away cluster. Blocking.
+pub fn fresh_schema(url: &str) -> Result<String, StoreError> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        SCHEMAS.fetch_add(1, Ordering::Relaxed),
+        nanos
+    );
+    let config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| StoreError::Invalid(format!("PostgreSQL URL {}: {e}", redact(url))))?;
+    let driver = Driver::start()?;
+    let sql = format!("CREATE SCHEMA {name}");
+    driver.handle.block_on(async {
+        let (client, connection) = config.connect(NoTls).await.map_err(pg_error)?;
+        let conn = tokio::spawn(connection);
+        client.batch_execute(&sql).await.map_err(pg_error)?;
+        drop(client);
+        let _ = conn.await;
+        Ok::<_, StoreError>(())
+    })?;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{sep}options=-c%20search_path%3D{name}"))
+}
+
+/// The migrations' version numbers (for the test that they stay in step with SQLite's).
+pub fn migration_versions() -> Vec<i64> {
+    MIGRATIONS.iter().map(|m| m.0).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_numbered_in_step_with_sqlites() {
+        assert_eq!(migration_versions(), infoone_store::migration_versions());
+    }
+
+    #[test]
+    fn a_password_is_never_shown() {
+        assert_eq!(
+            redact("postgres://ins:s3cret@db:5432/ledger"),
+            "postgres://ins:***@db:5432/ledger"
+        );
+        assert_eq!(redact("postgres://ins@db/ledger"), "postgres://ins@db/ledger");
+    }
+}
