@@ -393,43 +393,44 @@ fn read_workbook(name: &str, bytes: &[u8]) -> Result<Vec<Row>, FileError> {
     // docs/RELIABILITY.md); its parser indexes records without checking their length, so a
     // panic in it is a refusal too.
     let clean = crate::xls_bounds::checked_xls(name, bytes)?;
-    let opened = std::panic::catch_unwind(|| -> Result<Vec<(String, calamine::Range<Data>)>, String> {
+    // Only the first sheet with any data is taken out of calamine (each copy is a whole range).
+    let opened = std::panic::catch_unwind(|| -> Result<Option<calamine::Range<Data>>, String> {
         let mut workbook: calamine::Xls<_> = calamine::Xls::new(Cursor::new(clean)).map_err(|e| e.to_string())?;
-        let mut sheets = Vec::new();
         for sheet in workbook.sheet_names() {
             let range = workbook.worksheet_range(&sheet).map_err(|e| e.to_string())?;
-            sheets.push((sheet, range));
+            if range
+                .used_cells()
+                .any(|(_, _, cell)| !cell_text(cell).trim().is_empty())
+            {
+                return Ok(Some(range));
+            }
         }
-        Ok(sheets)
+        Ok(None)
     });
-    let sheets = match opened {
+    let range = match opened {
         Ok(r) => r.map_err(unreadable)?,
         Err(_) => return Err(unreadable("壊れたレコードがあります".into())),
     };
-    for (_, range) in sheets {
-        let Some((first_row, _)) = range.start() else {
-            continue;
-        };
-        if range.used_cells().all(|(_, _, cell)| cell_text(cell).trim().is_empty()) {
-            continue;
+    let Some(range) = range else {
+        return Ok(Vec::new());
+    };
+    let first_row = range
+        .start()
+        .map_or(0, |(r, _)| usize::try_from(r).unwrap_or(usize::MAX));
+    let mut rows = Vec::new();
+    for (i, cells) in range.rows().enumerate() {
+        let row = first_row + i + 1;
+        let cells: Vec<String> = cells.iter().map(cell_text).collect();
+        if let Some((c, long)) = cells
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.chars().count() > limits::MAX_CELL_CHARS)
+        {
+            return Err(long_cell(name, row, c, long));
         }
-        let first_row = usize::try_from(first_row).unwrap_or(usize::MAX);
-        let mut rows = Vec::new();
-        for (i, cells) in range.rows().enumerate() {
-            let row = first_row + i + 1;
-            let cells: Vec<String> = cells.iter().map(cell_text).collect();
-            if let Some((c, long)) = cells
-                .iter()
-                .enumerate()
-                .find(|(_, c)| c.chars().count() > limits::MAX_CELL_CHARS)
-            {
-                return Err(long_cell(name, row, c, long));
-            }
-            rows.push(Row { row, cells });
-        }
-        return Ok(rows);
+        rows.push(Row { row, cells });
     }
-    Ok(Vec::new())
+    Ok(rows)
 }
 
 fn long_cell(name: &str, row: usize, column: usize, text: &str) -> FileError {

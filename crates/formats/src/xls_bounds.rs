@@ -12,9 +12,10 @@ use std::io::{Cursor, Read};
 use crate::error::{code, FileError, Problem};
 use crate::limits::{column_name, limit_code};
 
-/// Cells one xls sheet may span (rows × columns of its range): 65,536 rows of 64 columns. A
-/// range this wide costs calamine and the table about 0.4 GB.
-pub const MAX_XLS_CELLS: u64 = 65_536 * 64;
+/// Cells the sheets of one xls may span together (rows × columns of each sheet's range, summed:
+/// calamine lays out every sheet when it opens the file): 65,536 rows of 32 columns. A sheet
+/// this wide costs calamine and the table about 0.15 GB.
+pub const MAX_XLS_CELLS: u64 = 65_536 * 32;
 
 const BOUNDSHEET: u16 = 0x0085;
 const DIMENSIONS: u16 = 0x0200;
@@ -109,6 +110,7 @@ pub fn checked_xls(name: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
             }
         }
     }
+    let mut total = 0u64;
     for (pos, sheet) in sheets {
         let Some(body) = stream.get(pos..) else { continue };
         let mut used = Span::default();
@@ -140,6 +142,19 @@ pub fn checked_xls(name: &str, bytes: &[u8]) -> Result<Vec<u8>, FileError> {
             }
         }
         check(name, &sheet, &used, "使われている範囲")?;
+        total = total.saturating_add(used.cells());
+        if total > MAX_XLS_CELLS {
+            return Err(FileError::single(
+                name,
+                Problem::new(
+                    limit_code::TOO_LARGE,
+                    format!(
+                        "シートを合わせた範囲が広すぎます（「{sheet}」まで{total}セル。xlsでは{MAX_XLS_CELLS}セルまで）。\
+                         使わないシートを消すか、xlsx形式で保存し直してください"
+                    ),
+                ),
+            ));
+        }
     }
     rebuilt(&stream).map_err(|e| unreadable(&e))
 }
