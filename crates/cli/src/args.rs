@@ -89,6 +89,10 @@ pub enum Cmd {
         /// 送信データを受け取り終えるまでの制限時間、秒
         #[arg(long, default_value_t = 120)]
         body_timeout_secs: u64,
+        /// 同じ接続元から認証の失敗が5回続いたあとの最初の待ち時間、秒（失敗ごとに倍。0: 待たせない。
+        /// 全員が1つのアドレスから来るロードバランサーの後ろや、APIの自動テストで使います）
+        #[arg(long, default_value_t = 1)]
+        auth_backoff_secs: u64,
     },
     /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース、PostgreSQL なら環境変数
     /// INFOONE_DATABASE_URL）: 一覧・無効化

@@ -449,6 +449,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             max_body_mib,
             token_rate,
             body_timeout_secs,
+            auth_backoff_secs,
         } => {
             let db = server_database(db, database)?;
             let tls = match (tls_cert, tls_key, dev_tls) {
@@ -464,6 +465,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             config.limits.max_body_bytes = max_body_mib.saturating_mul(1024 * 1024);
             config.limits.token_requests_per_minute = token_rate;
             config.limits.body_timeout = std::time::Duration::from_secs(body_timeout_secs.max(1));
+            config.limits.auth_backoff = std::time::Duration::from_secs(auth_backoff_secs);
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
         Cmd::ServerToken(cmd) => server_token(db, cmd)?,
