@@ -24,6 +24,18 @@ pub fn temporary_name(target: &Path) -> PathBuf {
     target.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
 }
 
+/// Options that create a file readable and writable by its owner only (0600 on Unix; Windows
+/// gives a profile's files to its owner already). The one place InfoOne sets a file's mode.
+pub fn owner_only() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
 /// Whether `name` is a temporary file left by [`AtomicFile`] (a process killed before its rename).
 pub fn is_temporary_name(name: &str) -> bool {
     name.starts_with('.') && name.contains(".tmp-")
@@ -34,16 +46,9 @@ impl AtomicFile {
     /// process with the same id is replaced.
     pub fn create(target: &Path) -> io::Result<AtomicFile> {
         let tmp = temporary_name(target);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        // Outputs carry names, amounts and bank accounts: owner-only (0600) on Unix, like the
-        // database they come from (docs/DECISIONS.md "Personal data at rest").
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(&tmp)?;
+        // Outputs carry names, amounts and bank accounts: owner-only, like the database they come
+        // from (docs/DECISIONS.md "Personal data at rest").
+        let file = owner_only().write(true).create(true).truncate(true).open(&tmp)?;
         Ok(AtomicFile {
             file: Some(file),
             tmp,

@@ -209,14 +209,7 @@ pub fn check_database(path: &Path, key: Option<&DbKey>) -> Result<DatabaseCheck>
 
 /// Create an empty file readable by its owner only (0600 on Unix).
 pub fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options.open(path)
+    cipher::owner_only().write(true).create_new(true).open(path)
 }
 
 /// Sync the folder of `path` so a rename in it survives a power cut (Unix).

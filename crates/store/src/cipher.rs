@@ -108,14 +108,25 @@ pub fn create_private_dir(dir: &Path) -> Result<()> {
 
 /// Create an empty file readable and writable by the owner only (an existing file is left).
 pub fn create_private_file(path: &Path) -> Result<()> {
-    let mut o = std::fs::OpenOptions::new();
-    o.write(true).create(true).truncate(false);
+    owner_only()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map(drop)
+        .map_err(|e| io(path, e))
+}
+
+/// Options that create a file readable and writable by its owner only (0600 on Unix), for
+/// every file of the database this crate creates.
+pub(crate) fn owner_only() -> std::fs::OpenOptions {
+    let mut options = std::fs::OpenOptions::new();
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        o.mode(0o600);
+        options.mode(0o600);
     }
-    o.open(path).map(drop).map_err(|e| io(path, e))
+    options
 }
 
 pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
