@@ -166,22 +166,35 @@ class Window:
 
 
 def pick_file(title, path):
-    """The native GTK dialog the app opened: focus it, type the path, Enter."""
+    """The native GTK dialog the app opened: focus it, open its location bar (Ctrl+L), type the
+    path, Enter. On a loaded machine the first keys can arrive before the dialog has drawn its
+    location bar and be lost (seen in CI: the dialog stayed open); then the clerk's own remedy is
+    taken, up to three times: Ctrl+L again, select what is there, type the path again."""
     ACTIONS["file pick"] += 1
-    wid = wait_for(
-        f"the dialog 「{title}」",
-        lambda: subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title], capture_output=True, text=True).stdout.split(),
-    )[0]
+
+    def visible():
+        out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title], capture_output=True, text=True)
+        return out.stdout.split()
+
+    wid = wait_for(f"the dialog 「{title}」", visible)[0]
     time.sleep(0.5)
-    subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=True)
-    # GTK's file chooser opens its location bar when a path is typed.
-    subprocess.run(["xdotool", "type", "--delay", "30", path], check=True)
-    time.sleep(0.4)
-    subprocess.run(["xdotool", "key", "Return"], check=True)
-    wait_for(
-        "the dialog to close",
-        lambda: not subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title], capture_output=True, text=True).stdout.strip(),
-    )
+    for attempt in range(3):
+        subprocess.run(["xdotool", "windowfocus", "--sync", wid], check=False)
+        subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+l"], check=True)
+        time.sleep(0.6 + attempt)
+        subprocess.run(["xdotool", "key", "--clearmodifiers", "ctrl+a"], check=True)
+        subprocess.run(["xdotool", "type", "--delay", str(30 + 30 * attempt), path], check=True)
+        time.sleep(0.5 + attempt)
+        subprocess.run(["xdotool", "key", "Return"], check=True)
+        try:
+            wait_for("the dialog to close", lambda: not visible(), timeout=20.0)
+            return
+        except SystemExit as e:
+            print(f"note: the dialog 「{title}」 is still open after attempt {attempt + 1} ({e}); typing the path again")
+            if not visible():
+                return
+            wid = visible()[0]
+    raise SystemExit(f"FAILED: the dialog 「{title}」 did not take the path {path} in three attempts")
 
 
 def yen(text):
