@@ -39,7 +39,7 @@ log "schemathesis against the insurer API's OpenAPI document, over real TLS"
 bash tests/schemathesis.sh
 
 log "desktop shell: ui build, then build and test it (WebKitGTK)"
-(cd ui && npm ci --no-audit --no-fund && npm run build)
+(cd ui && npm ci --no-audit --no-fund && npm run build && npm test)
 cargo test --locked -p infoone-desktop
 
 log "desktop window over WebDriver (tauri-driver + WebKitWebDriver under Xvfb)"

@@ -223,6 +223,12 @@ pub async fn members(desk: State<'_, Desk>, app: AppHandle, query: MemberQuery) 
 
 #[tauri::command]
 #[specta::specta]
+pub async fn warm(desk: State<'_, Desk>, app: AppHandle) -> Res<()> {
+    run(&desk, &app, |s, _, _| s.warm()).await
+}
+
+#[tauri::command]
+#[specta::specta]
 pub async fn member(desk: State<'_, Desk>, app: AppHandle, employee_no: String) -> Res<MemberDetail> {
     run(&desk, &app, move |s, _, _| s.member(&employee_no)).await
 }

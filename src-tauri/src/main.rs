@@ -38,6 +38,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             reopen,
             members,
             member,
+            warm,
             export_all,
             open_out_dir,
             import_deductions,

@@ -20,6 +20,7 @@ vi.mock('@tauri-apps/api/core', () => ({
 
 Object.assign(commands, {
   overview: vi.fn(() => ok(data.overview)),
+  warm: vi.fn(() => ok(null)),
   selectMonth: vi.fn(() => ok(null)),
   changes: vi.fn(() => ok(data.changes)),
   preview: vi.fn(() =>
@@ -94,6 +95,12 @@ beforeAll(async () => {
 afterAll(() => unmount(app))
 
 describe('the window', () => {
+  test('opens on the dashboard, then makes the month ready for the other screens', () => {
+    expect(commands.overview).toHaveBeenCalled()
+    expect(commands.warm).toHaveBeenCalledTimes(1)
+    expect(commands.overview.mock.invocationCallOrder[0]).toBeLessThan(commands.warm.mock.invocationCallOrder[0])
+  })
+
   test('header: month picker, connection, outbox, demo', () => {
     expect($('#month-select')!.textContent).toContain('G0001')
     expect(($('#month-select') as HTMLSelectElement).value).toBe('G0001|2026-12')

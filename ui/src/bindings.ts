@@ -22,6 +22,7 @@ export const commands = {
 	reopen: (reason: string) => typedError<null, AppError>(__TAURI_INVOKE("reopen", { reason })),
 	members: (query: MemberQuery) => typedError<MemberPage, AppError>(__TAURI_INVOKE("members", { query })),
 	member: (employeeNo: string) => typedError<MemberDetail, AppError>(__TAURI_INVOKE("member", { employeeNo })),
+	warm: () => typedError<null, AppError>(__TAURI_INVOKE("warm")),
 	exportAll: (onProgress: Channel<Progress>) => typedError<ExportSummary[], AppError>(__TAURI_INVOKE("export_all", { onProgress })),
 	/**  Open this month's output folder in the system's file manager. */
 	openOutDir: () => typedError<string, AppError>(__TAURI_INVOKE("open_out_dir")),

@@ -9,6 +9,7 @@ pub mod export;
 mod hr;
 pub mod manual;
 pub mod progress;
+pub mod summary;
 
 pub use progress::Progress;
 mod report;
@@ -125,8 +126,9 @@ pub(crate) fn stored_package(tx: &Tx<'_>, row: &MonthRow) -> Result<Arc<BillPack
         }
     }
     let bytes = tx.package(row.id)?;
-    let pkg =
-        Arc::new(package::parse_package(&row.package_file, &bytes).map_err(|e| AppError::bad_input(e.to_string()))?);
+    let pkg = Arc::new(
+        package::parse_stored_package(&row.package_file, &bytes).map_err(|e| AppError::bad_input(e.to_string()))?,
+    );
     if let Some(key) = key {
         remember_package(key, &pkg);
     }
@@ -145,7 +147,7 @@ fn remember_package(key: String, pkg: &Arc<BillPackage>) {
 /// `month-end`) so parses and replays a 300,000-member month once, not in every step.
 static LEDGER_CACHE: Mutex<Option<([u8; 32], Ledger)>> = Mutex::new(None);
 
-fn ledger_key(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<[u8; 32]>> {
+pub(crate) fn ledger_key(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<[u8; 32]>> {
     let Some(path) = tx.db_path().filter(|p| !p.is_empty()) else {
         return Ok(None);
     };
@@ -863,7 +865,7 @@ pub fn bill(store: &mut Store, at: &MonthRef) -> Result<BillDoc> {
     })
 }
 
-fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
+pub(crate) fn bill_in(tx: &Tx<'_>, row: &MonthRow) -> Result<BillDoc> {
     if let Some(frozen) = frozen(tx, row)? {
         let mut doc = BillDoc::clone(&frozen);
         doc.state = row.state.code().to_string();

@@ -310,6 +310,21 @@ impl Session {
         Ok(members::page(&rows, q))
     }
 
+    /// Make the month ready for the screens that need the whole ledger (members, changes, bill):
+    /// the package parsed, the ledger replayed, the members table indexed. The window calls it
+    /// once the dashboard is up (its figures come from the kept summary), so the seconds this
+    /// takes on a big group pass while the clerk reads the dashboard, not after a click.
+    pub fn warm(&self) -> Result<()> {
+        if self.inner()?.current.is_none() {
+            return Ok(());
+        }
+        self.members(&MemberQuery {
+            limit: 1,
+            ..MemberQuery::default()
+        })
+        .map(|_| ())
+    }
+
     pub fn member(&self, employee_no: &str) -> Result<MemberDetail> {
         self.step(false, |s, at| browse::member(s, at, employee_no))
     }

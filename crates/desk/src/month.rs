@@ -41,7 +41,7 @@ const STATES: [&str; 6] = ["loaded", "adjusting", "confirmed", "deducted", "repo
 
 pub(crate) fn dashboard(store: &mut Store, at: &MonthRef, outbox: &[Outgoing]) -> Result<Dashboard> {
     let status = infoone_app::status(store, at)?;
-    let bill = infoone_app::bill(store, at)?;
+    let bill = infoone_app::summary::bill_summary(store, at)?;
     let here = STATES.iter().position(|s| *s == status.state).unwrap_or(0);
     let steps = STATES
         .iter()
@@ -72,8 +72,8 @@ pub(crate) fn dashboard(store: &mut Store, at: &MonthRef, outbox: &[Outgoing]) -
         errors,
         findings: bill.findings.clone(),
         totals: bill.totals.clone(),
-        due_date: bill.due_date.to_string(),
-        offices: bill.offices.len() as u32,
+        due_date: bill.due_date.clone(),
+        offices: bill.offices,
         receipt_no,
         status,
     })

@@ -515,3 +515,20 @@ fn strict_month_and_date_helpers() {
         assert_eq!(parse_date(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn a_stored_package_reads_as_at_load_and_a_bad_one_gets_the_same_positioned_error() {
+    assert_eq!(parse_stored_package(FILE, EXAMPLE.as_bytes()).unwrap(), example());
+    // A type error: the same message, path and position as parse_package gives.
+    let mut v = example_value();
+    v["members"][0]["birth_date"] = json!(19800101);
+    let bytes = serde_json::to_vec_pretty(&v).unwrap();
+    let stored = parse_stored_package(FILE, &bytes).unwrap_err().to_string();
+    assert_eq!(stored, parse_package(FILE, &bytes).unwrap_err().to_string());
+    assert!(stored.contains("members[0].birth_date"), "{stored}");
+    // A package that reads but breaks a rule is still refused.
+    let mut v = example_value();
+    v["month"] = json!("2026-13");
+    let bytes = serde_json::to_vec_pretty(&v).unwrap();
+    assert!(parse_stored_package(FILE, &bytes).is_err());
+}

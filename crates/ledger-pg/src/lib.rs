@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_outbox.sql")),
     (4, include_str!("migrations/0004_unpaid.sql")),
     (5, include_str!("migrations/0005_durability.sql")),
+    (6, include_str!("migrations/0006_month_summary.sql")),
 ];
 
 /// Connections kept by default (`?pool_size=` in the URL is not PostgreSQL's: see [`Options`]).

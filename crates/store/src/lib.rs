@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/0003_outbox.sql")),
     (4, include_str!("migrations/0004_unpaid.sql")),
     (5, include_str!("migrations/0005_durability.sql")),
+    (6, include_str!("migrations/0006_month_summary.sql")),
 ];
 
 /// The version numbers of the migrations, oldest first (the insurer's PostgreSQL ledger keeps
@@ -485,6 +486,23 @@ impl Tx<'_> {
         self.0
             .execute("UPDATE months SET state = 'adjusting' WHERE id = ?1", [id])?;
         self.delete_document(id, "frozen_bill")
+    }
+
+    /// The month's cached bill summary and the key it was computed under.
+    pub fn month_summary(&self, id: i64) -> Result<Option<(Vec<u8>, String)>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT key, body FROM month_summaries WHERE month_id = ?1")?
+            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Keep the month's bill summary (a cache: see migration 0006).
+    pub fn put_month_summary(&self, id: i64, key: &[u8], body: &str) -> Result<()> {
+        self.0
+            .prepare_cached("INSERT OR REPLACE INTO month_summaries (month_id, key, body) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, key, body])?;
+        Ok(())
     }
 
     pub fn frozen_bill(&self, id: i64) -> Result<Option<String>> {

@@ -63,6 +63,13 @@ export async function refresh() {
   else showError(r.error)
 }
 
+/** The window's first look: the dashboard (its figures kept from the last computation), then,
+ *  while the clerk reads it, the month's ledger made ready for the other screens. */
+export async function start() {
+  await refresh()
+  if (hasMonth()) await settle(commands.warm())
+}
+
 /** A user action: clears the banner, shows busy, reports a failure in the banner; when it
  *  `changes` data, the overview is refreshed and the screens reload. `undefined` on failure. */
 export async function act<T>(
