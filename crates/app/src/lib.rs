@@ -4,6 +4,7 @@
 
 pub mod backup;
 pub mod browse;
+mod cache;
 pub mod error;
 pub mod export;
 mod hr;
@@ -18,13 +19,13 @@ pub mod unpaid;
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use infoone_domain::bill::{self, Bill};
 use infoone_domain::change::{self, Change, Touched};
 use infoone_domain::deduction::{self, Mode, Outcome};
-use infoone_domain::ledger::{Billed, Ledger};
+use infoone_domain::ledger::Ledger;
 use infoone_domain::money::Yen;
 use infoone_domain::month::YearMonth;
 use infoone_formats::bill_doc::{self, BillDoc};
@@ -33,8 +34,8 @@ use infoone_formats::ledger::{enrollment_json, member_json};
 use infoone_formats::package::{self, BillPackage};
 use infoone_store::{Audit, ChangeRow, ChangeStatus, MonthRow, MonthState, NewChange, Store, Tx};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
+pub(crate) use cache::{current_ledger, frozen, keep_ledger, ledger_key};
 pub use error::{AppError, ErrorCode, Result};
 pub use hr::HrImport;
 pub use infoone_store;
@@ -103,140 +104,6 @@ pub(crate) fn find_month(tx: &Tx<'_>, at: &MonthRef) -> Result<MonthRow> {
             at.month
         ))
     })
-}
-
-/// The last package parsed in this process, by database file, month and load time (a reload
-/// changes the load time), so a 750 MB package is parsed once per process, not once per step.
-static PACKAGE_CACHE: Mutex<Option<(String, Arc<BillPackage>)>> = Mutex::new(None);
-
-fn package_key(tx: &Tx<'_>, row: &MonthRow) -> Option<String> {
-    let path = tx.db_path().filter(|p| !p.is_empty())?;
-    Some(format!(
-        "{path}\n{}\n{}\n{}",
-        row.id, row.loaded_at, row.package_version
-    ))
-}
-
-/// The month's package as stored.
-pub(crate) fn stored_package(tx: &Tx<'_>, row: &MonthRow) -> Result<Arc<BillPackage>> {
-    let key = package_key(tx, row);
-    if let (Some(key), Some((cached, pkg))) = (&key, PACKAGE_CACHE.lock().ok().and_then(|c| c.clone())) {
-        if *key == cached {
-            return Ok(pkg);
-        }
-    }
-    let bytes = tx.package(row.id)?;
-    let pkg = Arc::new(
-        package::parse_stored_package(&row.package_file, &bytes).map_err(|e| AppError::bad_input(e.to_string()))?,
-    );
-    if let Some(key) = key {
-        remember_package(key, &pkg);
-    }
-    Ok(pkg)
-}
-
-fn remember_package(key: String, pkg: &Arc<BillPackage>) {
-    if let Ok(mut c) = PACKAGE_CACHE.lock() {
-        *c = Some((key, Arc::clone(pkg)));
-    }
-}
-
-/// The last month ledger a use case worked with in this process, by a key of everything it was
-/// built from: the database file, the month, its package version, the accepted changes in replay
-/// order and the earlier months it took billed amounts from. A long-lived process (the desktop,
-/// `month-end`) so parses and replays a 300,000-member month once, not in every step.
-static LEDGER_CACHE: Mutex<Option<([u8; 32], Ledger)>> = Mutex::new(None);
-
-pub(crate) fn ledger_key(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<[u8; 32]>> {
-    let Some(path) = tx.db_path().filter(|p| !p.is_empty()) else {
-        return Ok(None);
-    };
-    let mut h = Sha256::new();
-    h.update(format!(
-        "{path}\0{}\0{}\0{}\0",
-        row.id, row.loaded_at, row.package_version
-    ));
-    for c in tx.accepted_changes(row.id)? {
-        h.update(format!("{}:{:?}:", c.id, c.applied_seq));
-        h.update(c.payload.as_bytes());
-    }
-    for earlier in tx.months_of_group(&row.group_code)? {
-        if earlier.month < row.month && earlier.state >= MonthState::Confirmed {
-            h.update(format!("|{}:{}:{}", earlier.id, earlier.revision, earlier.state));
-        }
-    }
-    Ok(Some(h.finalize().into()))
-}
-
-/// Put a ledger back for the next use case (after a read, or after changes were accepted).
-pub(crate) fn keep_ledger(tx: &Tx<'_>, row: &MonthRow, ledger: Ledger) -> Result<()> {
-    if let Some(key) = ledger_key(tx, row)? {
-        if let Ok(mut c) = LEDGER_CACHE.lock() {
-            *c = Some((key, ledger));
-        }
-    }
-    Ok(())
-}
-
-/// Billed amounts of earlier months this database confirmed (DOMAIN.md §4: "or it is confirmed
-/// in the local database"), per month, net of their retro lines.
-fn locally_confirmed(tx: &Tx<'_>, row: &MonthRow) -> Result<Vec<(YearMonth, Vec<Billed>)>> {
-    let mut per_month: BTreeMap<YearMonth, BTreeMap<String, Billed>> = BTreeMap::new();
-    for earlier in tx.months_of_group(&row.group_code)? {
-        if earlier.month >= row.month || earlier.state < MonthState::Confirmed {
-            continue;
-        }
-        let Some(text) = tx.frozen_bill(earlier.id)? else {
-            continue;
-        };
-        let doc: BillDoc =
-            serde_json::from_str(&text).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        per_month.entry(earlier.month).or_default();
-        for o in &doc.offices {
-            for l in &o.lines {
-                let Ok(m) = l.month.parse::<YearMonth>() else {
-                    continue;
-                };
-                let entry = per_month
-                    .entry(m)
-                    .or_default()
-                    .entry(l.enrollment.clone())
-                    .or_insert_with(|| Billed {
-                        month: m,
-                        enrollment: l.enrollment.clone(),
-                        office: o.code.clone(),
-                        amount: Yen::ZERO,
-                    });
-                if l.kind != "carry_over" {
-                    entry.amount += Yen::new(l.amount);
-                }
-            }
-        }
-    }
-    Ok(per_month
-        .into_iter()
-        .map(|(m, b)| (m, b.into_values().collect()))
-        .collect())
-}
-
-/// The month's ledger as it stands: the package with the accepted changes replayed in order.
-/// Taken from the cache when it holds exactly this state (give it back with [`keep_ledger`]).
-pub(crate) fn current_ledger(tx: &Tx<'_>, row: &MonthRow) -> Result<(Arc<BillPackage>, Ledger)> {
-    let pkg = stored_package(tx, row)?;
-    if let Some(key) = ledger_key(tx, row)? {
-        let cached = LEDGER_CACHE.lock().ok().and_then(|mut c| c.take_if(|(k, _)| *k == key));
-        if let Some((_, ledger)) = cached {
-            return Ok((pkg, ledger));
-        }
-    }
-    let mut ledger = infoone_formats::ledger::to_ledger(&pkg, &locally_confirmed(tx, row)?);
-    for c in tx.accepted_changes(row.id)? {
-        let change =
-            change_json::from_json(&c.payload).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
-        change::apply(&mut ledger, &change)
-            .map_err(|r| AppError::refused(format!("承認済みの変更{}を適用できません: {}", c.id, r.message)))?;
-    }
-    Ok((pkg, ledger))
 }
 
 fn office_names(pkg: &BillPackage) -> impl Fn(&str) -> (String, String) + '_ {
@@ -347,7 +214,7 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
         })?;
         // Web applications come in as proposed joins.
         let row = tx.month(&pkg.group.code, month)?.ok_or_else(|| AppError::not_found("month"))?;
-        cache_key = package_key(tx, &row);
+        cache_key = cache::package_key(tx, &row);
         let ledger = infoone_formats::ledger::to_ledger(&pkg, &[]);
         let mut existing = existing_payloads(tx, &row)?;
         for app in ledger.applications.values() {
@@ -375,7 +242,7 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
         })
     })?;
     if let Some(key) = cache_key {
-        remember_package(key, &Arc::new(pkg));
+        cache::remember_package(store.memo(), key, &Arc::new(pkg));
     }
     Ok(summary)
 }
@@ -819,43 +686,6 @@ pub(crate) fn outcome_doc(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<OutcomeD
     }
 }
 
-/// The last frozen bill read or confirmed in this process, by database file, month, load and
-/// revision (a frozen bill never changes: triggers refuse it; a reopen and a new confirmation
-/// give a new revision), so the outputs of a 643,000-line month parse it once per process.
-static FROZEN_CACHE: Mutex<Option<(String, Arc<BillDoc>)>> = Mutex::new(None);
-
-fn frozen_key(tx: &Tx<'_>, row: &MonthRow, revision: i64) -> Option<String> {
-    package_key(tx, row).map(|k| format!("{k}\n{revision}"))
-}
-
-fn remember_frozen(key: Option<String>, doc: &Arc<BillDoc>) {
-    if let (Some(key), Ok(mut c)) = (key, FROZEN_CACHE.lock()) {
-        *c = Some((key, Arc::clone(doc)));
-    }
-}
-
-/// The month's frozen bill (`None` before it is confirmed).
-pub(crate) fn frozen(tx: &Tx<'_>, row: &MonthRow) -> Result<Option<Arc<BillDoc>>> {
-    if row.state < MonthState::Confirmed {
-        return Ok(None);
-    }
-    let key = frozen_key(tx, row, row.revision);
-    if let (Some(key), Some((cached, doc))) = (&key, FROZEN_CACHE.lock().ok().and_then(|c| c.clone())) {
-        if *key == cached {
-            return Ok(Some(doc));
-        }
-    }
-    match tx.frozen_bill(row.id)? {
-        Some(text) => {
-            let doc: Arc<BillDoc> =
-                Arc::new(serde_json::from_str(&text).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?);
-            remember_frozen(key, &doc);
-            Ok(Some(doc))
-        }
-        None => Ok(None),
-    }
-}
-
 /// The bill as `bill show --json` prints it: live while adjusting, frozen once confirmed, with
 /// the deduction outcome from `deducted` on.
 pub fn bill(store: &mut Store, at: &MonthRef) -> Result<BillDoc> {
@@ -930,11 +760,11 @@ pub fn confirm_with(store: &mut Store, at: &MonthRef, now: NaiveDateTime, progre
             )),
             ..Audit::default()
         })?;
-        let key = frozen_key(tx, &row, revision);
+        let key = cache::frozen_key(tx, &row, revision);
         Ok::<_, AppError>((doc, key))
     })?;
     // Kept for the outputs only once the confirmation is committed.
-    remember_frozen(key, &Arc::new(doc.clone()));
+    cache::remember_frozen(store.memo(), key, &Arc::new(doc.clone()));
     Ok(doc)
 }
 

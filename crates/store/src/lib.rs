@@ -16,6 +16,7 @@ pub mod cipher;
 pub mod ledger_db;
 pub mod ledger_tokens;
 pub mod ledger_tx;
+pub mod memo;
 pub mod outbox;
 mod server_conn;
 pub mod unpaid;
@@ -242,6 +243,7 @@ pub use ledger_tx::LedgerTx;
 
 pub struct Store {
     conn: Connection,
+    memo: memo::Memo,
 }
 
 impl Store {
@@ -262,7 +264,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        let mut store = Store { conn };
+        let mut store = Store {
+            conn,
+            memo: memo::Memo::default(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -291,21 +296,27 @@ impl Store {
 
     /// Run `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
     pub fn transaction<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
+        let tx = Tx(self.conn.transaction().map_err(StoreError::from)?, &self.memo);
         let out = f(&tx)?;
         tx.0.commit().map_err(StoreError::from)?;
         Ok(out)
     }
 
+    /// What the layer above keeps between calls on this store (see [`memo`]).
+    pub fn memo(&self) -> &memo::Memo {
+        &self.memo
+    }
+
     /// Read-only access outside a write transaction.
     pub fn read<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = Tx(self.conn.transaction().map_err(StoreError::from)?);
+        let tx = Tx(self.conn.transaction().map_err(StoreError::from)?, &self.memo);
         f(&tx)
     }
 }
 
-/// A transaction: every read and write of a use case goes through one.
-pub struct Tx<'c>(Transaction<'c>);
+/// A transaction: every read and write of a use case goes through one. It carries the store's
+/// [`Memo`](memo::Memo), the caches of the layer above.
+pub struct Tx<'c>(Transaction<'c>, &'c memo::Memo);
 
 fn month_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MonthRow> {
     let month: String = r.get(2)?;
@@ -351,6 +362,11 @@ const CHANGE_COLUMNS: &str =
     "id, kind, status, source, employee_no, summary, payload, code, created_at, decided_at, applied_seq";
 
 impl Tx<'_> {
+    /// What the layer above keeps between calls on this store.
+    pub fn memo(&self) -> &memo::Memo {
+        self.1
+    }
+
     /// The database file (`None` or empty for an in-memory database).
     pub fn db_path(&self) -> Option<String> {
         self.0.path().map(str::to_string)

@@ -35,10 +35,12 @@ impl Store {
     /// Run `f` in one IMMEDIATE transaction (the write lock taken at once): committed when it
     /// returns `Ok`, rolled back otherwise.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let tx = Tx(self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(StoreError::from)?);
+        let tx = Tx(
+            self.conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(StoreError::from)?,
+            &self.memo,
+        );
         let out = f(&tx)?;
         tx.0.commit().map_err(StoreError::from)?;
         Ok(out)
