@@ -71,7 +71,7 @@ fn member_row(ledger: &Ledger, m: &infoone_domain::ledger::Member) -> MemberRow 
     }
 }
 
-fn status_code(s: infoone_domain::ledger::MemberStatus) -> &'static str {
+pub(crate) fn status_code(s: infoone_domain::ledger::MemberStatus) -> &'static str {
     use infoone_domain::ledger::MemberStatus as S;
     match s {
         S::Active => "active",

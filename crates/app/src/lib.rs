@@ -9,6 +9,7 @@ pub mod error;
 pub mod export;
 mod hr;
 pub mod manual;
+pub mod member_index;
 pub mod progress;
 pub mod summary;
 
@@ -36,6 +37,10 @@ use infoone_store::{Audit, ChangeRow, ChangeStatus, MonthRow, MonthState, NewCha
 use serde::Serialize;
 
 pub(crate) use cache::{current_ledger, frozen, keep_ledger, ledger_key};
+/// The desktop's warm-up: a month's ledger made with the store free meanwhile.
+pub mod warm {
+    pub use crate::cache::{keep_built, ledger_work, BuiltLedger, LedgerWork};
+}
 pub use error::{AppError, ErrorCode, Result};
 pub use hr::HrImport;
 pub use infoone_store;

@@ -10,7 +10,8 @@
 //! - opening the session and the dashboard (`overview`): what the window shows first, right
 //!   after the load (the bill computed) and in a new process the next morning (a window started
 //!   again: the summary kept in the database), then `warm` (what the window does while the clerk
-//!   reads the dashboard) and the members table's first page after it;
+//!   reads the dashboard) with the members table's first page and the dashboard asked for while
+//!   it runs (the rows kept in the database), and the members and changes after it;
 //! - the members table's first page (the ledger replayed and the table indexed, cold), a page
 //!   when scrolled, a search by kana, an office filter;
 //! - the HR file's import and accepting all of its changes;
@@ -53,13 +54,31 @@ fn cold_start(db: &std::path::Path, when: &str) {
         format!("window started again {when}: session + dashboard"),
         t.elapsed().as_secs_f64() * 1000.0
     );
-    time("  then warm (package, ledger, members table)", 1, || ok(session.warm()));
-    time("  then members: first page", 1, || {
+    let first_page = || {
         ok(session.members(&MemberQuery {
             limit: 200,
             ..MemberQuery::default()
         }))
+    };
+    // The window calls warm right after the dashboard; the clerk clicks meanwhile.
+    std::thread::scope(|scope| {
+        let warm = scope.spawn(|| {
+            let t = Instant::now();
+            ok(session.warm());
+            t.elapsed()
+        });
+        std::thread::sleep(Duration::from_millis(20));
+        time("  members: first page, warm running", 1, first_page);
+        time("  dashboard again, warm running", 1, || ok(session.overview()));
+        let took = warm.join().expect("warm");
+        println!(
+            "{:<58} {:>9.1} ms",
+            "  warm (members kept, package, ledger)",
+            took.as_secs_f64() * 1000.0
+        );
     });
+    time("  then members: first page", 1, first_page);
+    time("  then the changes list", 1, || ok(session.changes()));
 }
 
 fn restart(db: &std::path::Path, when: &str) {

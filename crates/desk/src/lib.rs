@@ -16,7 +16,7 @@ mod protection;
 mod settings;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{Local, NaiveDateTime};
 use infoone_app::browse::{self, AuditView, MemberDetail, Preview, Reconciliation};
@@ -32,6 +32,7 @@ use infoone_client::{EnvOr, Keyring, Online, Options, Token, TokenStore};
 use infoone_domain::deduction::Mode;
 use serde::Serialize;
 
+use infoone_app::member_index;
 pub use members::{MemberPage, MemberQuery};
 pub use month::{Dashboard, Step};
 pub use protection::Protection;
@@ -305,24 +306,49 @@ impl Session {
 
     pub fn members(&self, q: &MemberQuery) -> Result<MemberPage> {
         let at = self.at()?;
-        let mut inner = self.inner()?;
-        let rows = inner.members.rows(|| browse::members(&mut *self.store()?, &at))?;
-        Ok(members::page(&rows, q))
+        Ok(members::page(&self.member_table(&at, true)?.unwrap_or_default(), q))
     }
 
-    /// Make the month ready for the screens that need the whole ledger (members, changes, bill):
-    /// the package parsed, the ledger replayed, the members table indexed. The window calls it
-    /// once the dashboard is up (its figures come from the kept summary), so the seconds this
-    /// takes on a big group pass while the clerk reads the dashboard, not after a click.
+    /// The members table of `at`: the one made before, else the rows kept in the database, else
+    /// (`make`) made from the ledger. Made outside the session's locks but the store's.
+    fn member_table(&self, at: &MonthRef, make: bool) -> Result<Option<Arc<members::Table>>> {
+        let generation = {
+            let inner = self.inner()?;
+            if let Some(table) = inner.members.get(at) {
+                return Ok(Some(table));
+            }
+            inner.members.generation()
+        };
+        let index = if make {
+            Some(member_index::member_index(&mut *self.store()?, at)?)
+        } else {
+            member_index::kept_member_index(&mut *self.store()?, at)?
+        };
+        let Some(index) = index else {
+            return Ok(None);
+        };
+        let table = Arc::new(members::Table::new(index));
+        self.inner()?.members.set(generation, at, &table);
+        Ok(Some(table))
+    }
+
+    /// Make the month ready for the screens that need the whole ledger (members, changes, bill).
+    /// The window calls it once the dashboard is up (its figures come from the kept summary).
+    /// First the members table from the rows kept in the database (a fraction of a second), so
+    /// the members screen is ready at once; then the ledger: read in one short transaction,
+    /// parsed and replayed with the store free (the clerk can work meanwhile; a step that needs
+    /// the ledger before it is ready makes it itself), kept for the next steps.
     pub fn warm(&self) -> Result<()> {
-        if self.inner()?.current.is_none() {
+        let Some(at) = self.inner()?.current.clone() else {
             return Ok(());
+        };
+        self.member_table(&at, false)?;
+        let work = infoone_app::warm::ledger_work(&mut *self.store()?, &at)?;
+        if let Some(work) = work {
+            let built = work.build()?;
+            infoone_app::warm::keep_built(&mut *self.store()?, built)?;
         }
-        self.members(&MemberQuery {
-            limit: 1,
-            ..MemberQuery::default()
-        })
-        .map(|_| ())
+        self.member_table(&at, true).map(|_| ())
     }
 
     pub fn member(&self, employee_no: &str) -> Result<MemberDetail> {

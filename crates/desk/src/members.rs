@@ -5,69 +5,66 @@
 use std::sync::Arc;
 
 use infoone_app::browse::MemberRow;
-use infoone_app::Result;
+use infoone_app::member_index::MemberIndex;
+use infoone_app::MonthRef;
+use infoone_formats::text::fold_search as fold;
 use serde::{Deserialize, Serialize};
 
-/// One filtered row with its search key.
-struct Indexed {
-    row: MemberRow,
-    key: String,
-}
-
-/// The month's members, indexed once, with the filters' choices.
+/// The month's members with their search keys, and the filters' choices.
+#[derive(Default)]
 pub(crate) struct Table {
-    rows: Vec<Indexed>,
+    rows: Vec<MemberRow>,
+    keys: Vec<String>,
     offices: Vec<String>,
     products: Vec<String>,
 }
 
-#[derive(Default)]
-pub(crate) struct Cache(Option<Arc<Table>>);
-
-impl Cache {
-    pub(crate) fn clear(&mut self) {
-        self.0 = None;
-    }
-
-    pub(crate) fn rows(&mut self, load: impl FnOnce() -> Result<Vec<MemberRow>>) -> Result<Arc<Table>> {
-        if let Some(table) = &self.0 {
-            return Ok(Arc::clone(table));
-        }
-        let rows: Vec<Indexed> = load()?
-            .into_iter()
-            .map(|row| Indexed {
-                key: fold(&format!("{}\t{}\t{}", row.employee_no, row.name, row.name_kana)),
-                row,
-            })
-            .collect();
-        let mut offices: Vec<String> = rows.iter().map(|r| r.row.office.clone()).collect();
-        offices.sort();
+impl Table {
+    pub(crate) fn new(index: MemberIndex) -> Table {
+        let mut offices: Vec<String> = index.rows.iter().map(|r| r.office.clone()).collect();
+        offices.sort_unstable();
         offices.dedup();
-        let mut products: Vec<String> = rows.iter().flat_map(|r| r.row.products.iter().cloned()).collect();
-        products.sort();
+        let mut products: Vec<String> = index.rows.iter().flat_map(|r| r.products.iter().cloned()).collect();
+        products.sort_unstable();
         products.dedup();
-        let table = Arc::new(Table {
-            rows,
+        Table {
+            rows: index.rows,
+            keys: index.keys,
             offices,
             products,
-        });
-        self.0 = Some(Arc::clone(&table));
-        Ok(table)
+        }
     }
 }
 
-/// Width, kana and case folded, spaces removed: what the clerk types is found however the
-/// name was written.
-pub fn fold(s: &str) -> String {
-    infoone_formats::text::fold_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace() || *c == '\t')
-        .map(|c| match c {
-            // Hiragana → katakana (the blocks are 0x60 apart).
-            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-            c => c.to_ascii_lowercase(),
-        })
-        .collect()
+/// The table of the month being worked. A table is made outside the session's locks (it can
+/// take seconds), so each change of the ledger moves `generation` on: a table made before it is
+/// not kept.
+#[derive(Default)]
+pub(crate) struct Cache {
+    generation: u64,
+    table: Option<(MonthRef, Arc<Table>)>,
+}
+
+impl Cache {
+    pub(crate) fn clear(&mut self) {
+        self.generation += 1;
+        self.table = None;
+    }
+
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    pub(crate) fn get(&self, at: &MonthRef) -> Option<Arc<Table>> {
+        self.table.as_ref().filter(|(m, _)| m == at).map(|(_, t)| Arc::clone(t))
+    }
+
+    /// Keep `table` unless the ledger changed since `generation` was read.
+    pub(crate) fn set(&mut self, generation: u64, at: &MonthRef, table: &Arc<Table>) {
+        if generation == self.generation {
+            self.table = Some((at.clone(), Arc::clone(table)));
+        }
+    }
 }
 
 /// What the table asks for.
@@ -101,18 +98,18 @@ pub struct MemberPage {
 pub(crate) fn page(table: &Table, q: &MemberQuery) -> MemberPage {
     let rows = &table.rows;
     let text = fold(q.text.trim());
-    let matches = |r: &&Indexed| {
-        (text.is_empty() || r.key.contains(&text))
-            && q.office.as_ref().is_none_or(|o| &r.row.office == o)
-            && q.status.as_ref().is_none_or(|s| &r.row.status == s)
-            && q.product.as_ref().is_none_or(|p| r.row.products.contains(p))
+    let matches = |(r, key): &(&MemberRow, &String)| {
+        (text.is_empty() || key.contains(&text))
+            && q.office.as_ref().is_none_or(|o| &r.office == o)
+            && q.status.as_ref().is_none_or(|s| &r.status == s)
+            && q.product.as_ref().is_none_or(|p| r.products.contains(p))
     };
     let limit = q.limit.clamp(1, 1000) as usize;
     let mut total = 0u32;
     let mut out = Vec::with_capacity(limit);
-    for r in rows.iter().filter(matches) {
+    for (r, _) in rows.iter().zip(&table.keys).filter(matches) {
         if total as usize >= q.offset as usize && out.len() < limit {
-            out.push(r.row.clone());
+            out.push(r.clone());
         }
         total += 1;
     }
@@ -123,17 +120,5 @@ pub(crate) fn page(table: &Table, q: &MemberQuery) -> MemberPage {
         rows: out,
         offices: table.offices.clone(),
         products: table.products.clone(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fold;
-
-    #[test]
-    fn search_folds_width_kana_and_case() {
-        assert_eq!(fold("ﾔﾏﾀﾞ ﾀﾛｳ"), fold("やまだたろう"));
-        assert_eq!(fold("ＡＢＣ０１２"), "abc012");
-        assert!(fold("000123\t山田 太郎\tヤマダ タロウ").contains(&fold("やまだ")));
     }
 }

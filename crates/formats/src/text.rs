@@ -46,6 +46,21 @@ fn is_kana(c: char) -> bool {
     matches!(c, '\u{3041}'..='\u{3096}' | '\u{30A1}'..='\u{30FA}')
 }
 
+/// A search key: width (ｱ/ア, Ａ/A), kana (ひらがな/カタカナ) and case folded, white space
+/// but tabs removed, so what a clerk types finds the name however it was written. Tabs are kept
+/// so that fields joined by a tab do not run into each other.
+pub fn fold_search(s: &str) -> String {
+    fold_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() || *c == '\t')
+        .map(|c| match c {
+            // Hiragana → katakana (the blocks are 0x60 apart).
+            '\u{3041}'..='\u{3096}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
 /// Folds width variants only: full-width ASCII and space → half-width, half-width katakana →
 /// full-width. No trimming.
 pub fn fold_width(raw: &str) -> String {
@@ -135,6 +150,13 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(f(input), *expected, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn search_folds_width_kana_and_case() {
+        assert_eq!(fold_search("ﾔﾏﾀﾞ ﾀﾛｳ"), fold_search("やまだたろう"));
+        assert_eq!(fold_search("ＡＢＣ０１２"), "abc012");
+        assert!(fold_search("000123\t山田 太郎\tヤマダ タロウ").contains(&fold_search("やまだ")));
     }
 
     #[test]

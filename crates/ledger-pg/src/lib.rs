@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_unpaid.sql")),
     (5, include_str!("migrations/0005_durability.sql")),
     (6, include_str!("migrations/0006_month_summary.sql")),
+    (7, include_str!("migrations/0007_month_caches.sql")),
 ];
 
 /// Connections kept by default (`?pool_size=` in the URL is not PostgreSQL's: see [`Options`]).

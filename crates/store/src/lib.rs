@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("migrations/0004_unpaid.sql")),
     (5, include_str!("migrations/0005_durability.sql")),
     (6, include_str!("migrations/0006_month_summary.sql")),
+    (7, include_str!("migrations/0007_month_caches.sql")),
 ];
 
 /// The version numbers of the migrations, oldest first (the insurer's PostgreSQL ledger keeps
@@ -518,6 +519,23 @@ impl Tx<'_> {
         self.0
             .prepare_cached("INSERT OR REPLACE INTO month_summaries (month_id, key, body) VALUES (?1, ?2, ?3)")?
             .execute(params![id, key, body])?;
+        Ok(())
+    }
+
+    /// `(key, body)` of what the window keeps of the month as `kind` (migration 0007).
+    pub fn month_cache(&self, id: i64, kind: &str) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT key, body FROM month_caches WHERE month_id = ?1 AND kind = ?2")?
+            .query_row(params![id, kind], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    /// Keep `body` as the month's `kind` under `key` (a cache: see migration 0007).
+    pub fn put_month_cache(&self, id: i64, kind: &str, key: &[u8], body: &[u8]) -> Result<()> {
+        self.0
+            .prepare_cached("INSERT OR REPLACE INTO month_caches (month_id, kind, key, body) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![id, kind, key, body])?;
         Ok(())
     }
 

@@ -27,6 +27,12 @@ impl Memo {
         map.get(&TypeId::of::<T>())?.downcast_ref::<T>().cloned()
     }
 
+    /// `f` of the kept `T`, without taking it out.
+    pub fn with<T: Any + Send, R>(&self, f: impl FnOnce(&T) -> R) -> Option<R> {
+        let map = self.0.lock().ok()?;
+        map.get(&TypeId::of::<T>())?.downcast_ref::<T>().map(f)
+    }
+
     /// Keep `value`, replacing the `T` kept before.
     pub fn put<T: Any + Send>(&self, value: T) {
         if let Ok(mut map) = self.0.lock() {
@@ -59,6 +65,7 @@ mod tests {
         memo.put(B("b"));
         memo.put(A(2));
         assert_eq!(memo.get::<A>(), Some(A(2)));
+        assert_eq!(memo.with(|a: &A| a.0 * 10), Some(20));
         assert_eq!(memo.take::<A>(), Some(A(2)));
         assert_eq!(memo.take::<A>(), None);
         assert_eq!(memo.take::<B>(), Some(B("b")));
