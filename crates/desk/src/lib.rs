@@ -104,6 +104,8 @@ pub struct Session {
     db: PathBuf,
     store: Mutex<Store>,
     inner: Mutex<Inner>,
+    /// Held while a members table is made (see `member_table`).
+    making: Mutex<()>,
     tokens: Box<dyn TokenStore + Send + Sync>,
     demo: Mutex<Option<demo::DemoInsurer>>,
     /// Where the database's key is kept, in the clerk's words (settings screen).
@@ -137,6 +139,7 @@ impl Session {
         Ok(Session {
             db: db.to_path_buf(),
             store: Mutex::new(store),
+            making: Mutex::new(()),
             inner: Mutex::new(Inner {
                 current,
                 settings,
@@ -312,6 +315,12 @@ impl Session {
     /// The members table of `at`: the one made before, else the rows kept in the database, else
     /// (`make`) made from the ledger. Made outside the session's locks but the store's.
     fn member_table(&self, at: &MonthRef, make: bool) -> Result<Option<Arc<members::Table>>> {
+        if let Some(table) = self.inner()?.members.get(at) {
+            return Ok(Some(table));
+        }
+        // One maker at a time: a click while warm makes the table waits for that table instead
+        // of reading the same rows a second time.
+        let _making = self.making.lock().map_err(|_| poisoned())?;
         let generation = {
             let inner = self.inner()?;
             if let Some(table) = inner.members.get(at) {

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -308,7 +309,9 @@ pub struct Ledger {
     pub products: BTreeMap<String, GroupProduct>,
     pub members: BTreeMap<String, Member>,
     pub enrollments: BTreeMap<String, Enrollment>,
-    pub billed: HashMap<(String, YearMonth), Billed>,
+    /// What earlier months billed, per enrollment and month. Shared: changes never touch it, so a
+    /// copy of the ledger (the preview of a selection) does not copy millions of lines.
+    pub billed: Arc<HashMap<(String, YearMonth), Billed>>,
     /// Months already confirmed (billed in the package, or confirmed locally).
     pub confirmed_months: BTreeSet<YearMonth>,
     pub carry_over: Vec<CarryOver>,

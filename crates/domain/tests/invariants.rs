@@ -214,7 +214,7 @@ fn build(spec: &LedgerSpec) -> Ledger {
             }
         }
         for bd in billed {
-            l.billed.insert((bd.enrollment.clone(), month), bd);
+            std::sync::Arc::make_mut(&mut l.billed).insert((bd.enrollment.clone(), month), bd);
         }
     }
     for &(m, j, amount, reason, times) in &spec.carry {

@@ -259,7 +259,7 @@ pub fn to_ledger(pkg: &p::BillPackage, confirmed_locally: &[(YearMonth, Vec<d::B
             .collect(),
         members,
         enrollments,
-        billed,
+        billed: std::sync::Arc::new(billed),
         confirmed_months,
         carry_over: pkg
             .carry_over

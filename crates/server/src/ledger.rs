@@ -520,7 +520,7 @@ pub fn verify(built: &Built, report: &ResultReport, mark: &mut dyn FnMut(&str)) 
         for b in &built.billed {
             if ledger.adjusted_from.contains_key(&b.enrollment) {
                 let m = month(&b.month)?;
-                ledger.billed.insert(
+                std::sync::Arc::make_mut(&mut ledger.billed).insert(
                     (b.enrollment.clone(), m),
                     d::Billed {
                         month: m,

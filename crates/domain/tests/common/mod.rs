@@ -127,7 +127,7 @@ impl LedgerBuilder {
                 products: BTreeMap::new(),
                 members: BTreeMap::new(),
                 enrollments: BTreeMap::new(),
-                billed: HashMap::new(),
+                billed: std::sync::Arc::default(),
                 confirmed_months: BTreeSet::new(),
                 carry_over: Vec::new(),
                 applications: BTreeMap::new(),
@@ -250,7 +250,7 @@ impl LedgerBuilder {
     /// One `billed` entry; its month counts as confirmed.
     pub fn billed(mut self, month: &str, enrollment: &str, office: &str, amount: i64) -> LedgerBuilder {
         let month = ym(month);
-        self.l.billed.insert(
+        std::sync::Arc::make_mut(&mut self.l.billed).insert(
             (enrollment.to_string(), month),
             Billed {
                 month,
