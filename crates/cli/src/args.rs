@@ -93,6 +93,10 @@ pub enum Cmd {
         /// 全員が1つのアドレスから来るロードバランサーの後ろや、APIの自動テストで使います）
         #[arg(long, default_value_t = 1)]
         auth_backoff_secs: u64,
+        /// 台帳データベースへの接続数（PostgreSQL: プールの上限。処理中の1件が1本を使う。
+        /// SQLite: 待機させておく読み取り用の接続数）。1〜1000
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        db_pool_size: u32,
     },
     /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース、PostgreSQL なら環境変数
     /// INFOONE_DATABASE_URL）: 一覧・無効化

@@ -450,6 +450,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             token_rate,
             body_timeout_secs,
             auth_backoff_secs,
+            db_pool_size,
         } => {
             let db = server_database(db, database)?;
             let tls = match (tls_cert, tls_key, dev_tls) {
@@ -466,6 +467,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             config.limits.token_requests_per_minute = token_rate;
             config.limits.body_timeout = std::time::Duration::from_secs(body_timeout_secs.max(1));
             config.limits.auth_backoff = std::time::Duration::from_secs(auth_backoff_secs);
+            config.limits.db_pool_size = db_pool_size as usize;
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
         Cmd::ServerToken(cmd) => server_token(db, cmd)?,

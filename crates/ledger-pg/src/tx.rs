@@ -28,6 +28,10 @@ pub struct PgTx<'c> {
     client: &'c Object,
     rt: &'c Handle,
     open: Cell<bool>,
+    /// A statement failed with a serialization failure or a deadlock (SQLSTATE 40001, 40P01):
+    /// the whole transaction may be run again ([`crate::PgLedger::write`]), whatever the use case
+    /// made of the error.
+    retryable: Cell<bool>,
 }
 
 impl<'c> PgTx<'c> {
@@ -36,15 +40,17 @@ impl<'c> PgTx<'c> {
             client,
             rt,
             open: Cell::new(false),
+            retryable: Cell::new(false),
         };
         tx.batch(begin)?;
         tx.open.set(true);
         Ok(tx)
     }
 
-    pub(crate) fn commit(self) -> Result<()> {
+    /// Commit; an error says whether the transaction is worth running again (40001, 40P01).
+    pub(crate) fn commit(self) -> std::result::Result<(), (StoreError, bool)> {
         self.open.set(false);
-        self.batch("COMMIT")
+        self.batch("COMMIT").map_err(|e| (e, self.retryable.get()))
     }
 
     pub(crate) fn rollback(self) {
@@ -53,7 +59,22 @@ impl<'c> PgTx<'c> {
     }
 
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
-        self.rt.block_on(self.client.batch_execute(sql)).map_err(pg_error)
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .map_err(|e| self.failed(e))
+    }
+
+    /// The error in words; notes whether it makes the transaction worth running again.
+    fn failed(&self, e: tokio_postgres::Error) -> StoreError {
+        if crate::is_retryable(&e) {
+            self.retryable.set(true);
+        }
+        pg_error(e)
+    }
+
+    /// Whether a statement of this transaction failed with SQLSTATE 40001 or 40P01.
+    pub(crate) fn retryable(&self) -> bool {
+        self.retryable.get()
     }
 
     fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
@@ -62,7 +83,7 @@ impl<'c> PgTx<'c> {
                 let st = self.client.prepare_cached(sql).await?;
                 self.client.query(&st, params).await
             })
-            .map_err(pg_error)
+            .map_err(|e| self.failed(e))
     }
 
     fn query_opt(&self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
@@ -80,7 +101,7 @@ impl<'c> PgTx<'c> {
                 let st = self.client.prepare_cached(sql).await?;
                 self.client.execute(&st, params).await
             })
-            .map_err(pg_error)
+            .map_err(|e| self.failed(e))
     }
 
     pub(crate) fn schema_version(&self) -> Result<i64> {
