@@ -23,7 +23,7 @@ cargo test --locked
 
 log "the insurer's ledger on PostgreSQL: the server's tests again on a throw-away cluster (tests/pg-cluster.sh)"
 bash tests/pg-cluster.sh sh -c 'cargo test --locked -p infoone-ledger-pg -p infoone-server &&
-    cargo test --locked -p infoone-cli --test server_database'
+    cargo test --locked -p infoone-cli --test server_database --test server_ledger_move'
 
 log "supply chain: cargo deny check licenses bans sources (.ci/deny.toml; advisories need a network)"
 TOOLS="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/tools"

@@ -4,6 +4,7 @@
 mod args;
 mod online;
 mod print;
+mod server_ledger;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -471,6 +472,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
         Cmd::ServerToken(cmd) => server_token(db, cmd)?,
+        Cmd::ServerLedger(cmd) => server_ledger::run(cmd)?,
         Cmd::Db(cmd) => {
             let path = db.clone().unwrap_or_else(infoone_app::default_db_path);
             match cmd {

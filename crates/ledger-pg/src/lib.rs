@@ -19,6 +19,7 @@
 //! The connection is plain (`NoTls`): loopback or a private network. TLS to the database is the
 //! operator's choice for a later step (docs/DECISIONS.md).
 
+pub mod move_ledger;
 mod tx;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,7 @@ use tokio::runtime::Handle;
 use tokio_postgres::NoTls;
 
 pub use infoone_store::LedgerTx;
+pub use move_ledger::{move_from_sqlite, Moved, MovedTable};
 pub use tx::PgTx;
 
 const MIGRATIONS: &[(i64, &str)] = &[

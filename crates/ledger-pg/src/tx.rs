@@ -72,12 +72,17 @@ impl<'c> PgTx<'c> {
         pg_error(e)
     }
 
+    /// The connection and the runtime that drives it (the ledger move's COPY).
+    pub(crate) fn conn(&self) -> (&'c Object, &'c Handle) {
+        (self.client, self.rt)
+    }
+
     /// Whether a statement of this transaction failed with SQLSTATE 40001 or 40P01.
     pub(crate) fn retryable(&self) -> bool {
         self.retryable.get()
     }
 
-    fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+    pub(crate) fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.rt
             .block_on(async {
                 let st = self.client.prepare_cached(sql).await?;
