@@ -2,13 +2,16 @@
 # Three `infoone server` nodes on one PostgreSQL ledger behind nginx (docs/DEPLOYMENT.md), on
 # loopback, run under tests/pg-cluster.sh:
 #
-#   bash tests/pg-cluster.sh bash tests/multi-node.sh [INFOONE_BINARY]
+#   bash tests/pg-cluster.sh bash tests/multi-node.sh [INFOONE_BINARY [GROUPS MONTHS]]
 #
 # nginx runs docs/deploy/nginx.conf as committed, with only its addresses, ports and file paths
 # replaced (sed below), in the foreground with a temporary prefix and unprivileged ports. Checks:
 # /readyz of each node and through nginx; a package loaded and a token issued through nginx; one
 # node killed (SIGKILL): requests through nginx still answered by the others; the node started
-# again: ready again. Everything started here is stopped by its process id when the script ends.
+# again: ready again. Then clerks of GROUPS groups (10) work MONTHS months (5) each, all at once,
+# through nginx (tests/multi_node_clerks.rs) while another node is killed a third of the way in
+# and started again: every month recorded once, every receipt unique (50 x 20 outside CI).
+# Everything started here is stopped by its process id when the script ends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +23,7 @@ STAFF="ios_multi-node-staff-token-0123456789"
 work="$(mktemp -d /tmp/infoone-nodes.XXXXXX)"
 pids=()
 stop_all() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $(cat "$work"/restarted.pid 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -106,3 +109,28 @@ nodes_seen="$(python3 -c 'import json, sys; print(len({json.loads(l)["node"] for
 [[ "$nodes_seen" -ge 2 ]] || fail "nginx's log names $nodes_seen node(s)"
 grep -q 'authorization\|Bearer' "$work/infoone-access.log" && fail "a token in nginx's access log"
 echo "multi-node: ok (node killed and restarted, every request answered, $nodes_seen nodes in nginx's JSON log)" >&2
+
+# Clerks through nginx while node 2 is killed mid-run (by the test, a third of the way in) and
+# started again here as soon as it stops answering.
+(
+  while [[ "$(status "https://127.0.0.1:${ports[2]}/healthz")" == 200 ]]; do sleep 0.1; done
+  start_node 2
+  echo "${node_pid[2]}" >"$work/restarted.pid"
+  wait_ready "https://127.0.0.1:${ports[2]}/readyz"
+  echo "multi-node: node 2 started again" >&2
+) &
+watcher=$!
+INFOONE_LB_URL="$base" INFOONE_LB_CA="$work/tls/ca.pem" INFOONE_STAFF="$STAFF" \
+  INFOONE_KILL_PID="${node_pid[2]}" MULTI_NODE_GROUPS="${2:-10}" MULTI_NODE_MONTHS="${3:-5}" \
+  "${CARGO:-cargo}" test --locked -q -p infoone-cli --test multi_node_clerks -- --nocapture \
+  || fail "clerks through nginx"
+wait "$watcher" || fail "node 2 was not started again"
+[[ "$(status "https://127.0.0.1:${ports[2]}/readyz")" == 200 ]] || fail "node 2 not ready after the run"
+python3 - "$work/infoone-access.log" <<'PY' >&2
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+moved = sum(1 for r in rows if "," in r["node"])
+bad = sum(1 for r in rows if r["status"] >= 500)
+print(f"multi-node: clerks ok; nginx: {len(rows)} requests, {moved} passed on to another node "
+      f"after one failed, {bad} answered 5xx to the clerk (sent again by the clerk)")
+PY

@@ -25,7 +25,7 @@ log "the insurer's ledger on PostgreSQL: the server's tests again on a throw-awa
 bash tests/pg-cluster.sh sh -c 'cargo test --locked -p infoone-ledger-pg -p infoone-server &&
     cargo test --locked -p infoone-cli --test server_database --test server_ledger_move'
 
-log "three nodes on one PostgreSQL behind nginx (docs/deploy/nginx.conf), one killed and restarted; the backup commands of docs/DEPLOYMENT.md"
+log "three nodes on one PostgreSQL behind nginx (docs/deploy/nginx.conf): a node killed and restarted, clerks of 10 groups x 5 months through nginx while another is killed; the backup commands of docs/DEPLOYMENT.md"
 INFOONE_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/infoone"
 bash tests/pg-cluster.sh bash tests/multi-node.sh "$INFOONE_BIN"
 bash docs/deploy/backup-trial.sh "$INFOONE_BIN"
