@@ -21,6 +21,9 @@ NGINX="${NGINX:-/usr/sbin/nginx}"
 STAFF="ios_multi-node-staff-token-0123456789"
 
 work="$(mktemp -d /tmp/infoone-nodes.XXXXXX)"
+# nginx's workers (an unprivileged user when started as root) keep large request bodies in a
+# temporary folder under it. The nodes' keys stay owner-only.
+chmod 0755 "$work"
 pids=()
 stop_all() {
   for p in "${pids[@]}" $(cat "$work"/restarted.pid 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
@@ -121,7 +124,7 @@ echo "multi-node: ok (node killed and restarted, every request answered, $nodes_
 ) &
 watcher=$!
 INFOONE_LB_URL="$base" INFOONE_LB_CA="$work/tls/ca.pem" INFOONE_STAFF="$STAFF" \
-  INFOONE_KILL_PID="${node_pid[2]}" MULTI_NODE_GROUPS="${2:-10}" MULTI_NODE_MONTHS="${3:-5}" \
+  INFOONE_KILL_PID="${node_pid[2]}" INFOONE_KILL_URL="https://127.0.0.1:${ports[2]}" MULTI_NODE_GROUPS="${2:-10}" MULTI_NODE_MONTHS="${3:-5}" \
   "${CARGO:-cargo}" test --locked -q -p infoone-cli --test multi_node_clerks -- --nocapture \
   || fail "clerks through nginx"
 wait "$watcher" || fail "node 2 was not started again"

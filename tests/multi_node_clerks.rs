@@ -4,8 +4,10 @@
 //!
 //! - `INFOONE_LB_URL`, `INFOONE_LB_CA`: nginx's URL and the CA it is trusted with;
 //! - `INFOONE_STAFF`: the staff token; `INFOONE_TEST_PG`: the ledger, read at the end;
-//! - `INFOONE_KILL_PID`: the node to kill once a third of the months are recorded (the script
-//!   starts it again when it is gone);
+//! - `INFOONE_KILL_PID`, `INFOONE_KILL_URL`: the node to kill once a third of the months are
+//!   recorded (the script starts it again when it is gone), and its own URL: the kill comes while
+//!   that node is recomputing a 2,000-member report sent to it directly, which its clerk then
+//!   sends again through nginx with the same idempotency key;
 //! - `MULTI_NODE_GROUPS` × `MULTI_NODE_MONTHS` (10 × 5 in CI, 50 × 20 outside).
 //!
 //! Each clerk is `infoone_client` and `infoone_app` as the desktop uses them (token in memory):
@@ -98,6 +100,61 @@ impl Clerk {
     }
 }
 
+impl Clerk {
+    /// The month worked up to its report (not sent): the report's bytes.
+    fn report_only(&self, dir: &Path, month: YearMonth) -> Vec<u8> {
+        let tokens = MemoryTokens::with(&self.url, &self.group, &self.token);
+        let online = Online {
+            tokens: &tokens,
+            options: Options::default(),
+        };
+        let mut store = Store::open(&dir.join(format!("big-{month}.db"))).unwrap();
+        infoone_client::login(&mut store, &tokens, &self.url, &self.group, Some(&self.ca), &self.token).unwrap();
+        infoone_client::load_from_server(&mut store, Some(&self.group), month, &online).unwrap();
+        let at = MonthRef::new(month);
+        infoone_app::accept(&mut store, &at, &Selection::All, now()).unwrap();
+        infoone_app::confirm(&mut store, &at, now()).unwrap();
+        let csv = dir.join("big-deductions.csv");
+        std::fs::write(&csv, "社員番号,控除額,理由\n").unwrap();
+        infoone_app::import_deductions(&mut store, &at, &csv, Mode::Exceptions, now()).unwrap();
+        let out = dir.join("big-report.json");
+        infoone_app::write_report(&mut store, &at, &out, now()).unwrap();
+        std::fs::read(out).unwrap()
+    }
+}
+
+/// Send `report` straight to the node at `node_url`, kill the node (`pid`) while it works on it,
+/// then send it again through nginx with the same key. Whether the first request was cut, and
+/// the receipt number nginx's node answered.
+fn cut_mid_report(clerk: &Clerk, node_url: &str, pid: &str, report: &[u8]) -> (bool, String) {
+    const KEY: &str = "cut-mid-report";
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let direct = Client::new(node_url, Some(&clerk.ca), &clerk.token, &Options::default()).unwrap();
+    let first = std::thread::scope(|s| {
+        let sent = s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(direct.submit_report(&clerk.group, "2026-12", KEY, report))
+        });
+        std::thread::sleep(Duration::from_millis(60));
+        let status = std::process::Command::new("kill").args(["-9", pid]).status().unwrap();
+        assert!(status.success(), "kill -9 {pid}");
+        sent.join().unwrap()
+    });
+    let cut = first.is_err();
+    let via_nginx = Client::new(&clerk.url, Some(&clerk.ca), &clerk.token, &Options::default()).unwrap();
+    let again = patiently("the report again through nginx", || {
+        rt.block_on(via_nginx.submit_report(&clerk.group, "2026-12", KEY, report))
+            .map_err(|e| e.message)
+    });
+    (cut, again.receipt.receipt_no)
+}
+
 #[test]
 fn every_month_of_every_group_recorded_once_through_nginx_while_a_node_is_killed() {
     let (Some(url), Some(ca), Some(staff), Some(pg)) = (
@@ -140,14 +197,32 @@ fn every_month_of_every_group_recorded_once_through_nginx_while_a_node_is_killed
         });
     }
     let first: YearMonth = "2026-12".parse().unwrap();
+    // The sample group (G0002, 2,000 members): its December report made now, sent at the kill.
+    let big_dir = tempfile::tempdir().unwrap();
+    let big = {
+        let package =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../sample-data/bill-package.json")).unwrap();
+        let loaded = rt.block_on(admin.admin_load_package(&package)).unwrap();
+        let group = loaded["group"].as_str().unwrap().to_string();
+        let token = rt.block_on(admin.admin_create_token(&group)).unwrap();
+        let clerk = Clerk {
+            url: url.clone(),
+            ca: ca.clone(),
+            group,
+            token,
+        };
+        let report = clerk.report_only(big_dir.path(), first);
+        (clerk, report)
+    };
 
     let total = groups * months;
     let recorded = AtomicUsize::new(0);
     let started = Instant::now();
-    let receipts: Vec<(String, Vec<String>)> = std::thread::scope(|s| {
+    let receipts = std::thread::scope(|s| {
         // The killer: once a third of the months are recorded, node INFOONE_KILL_PID goes.
         let killer = s.spawn(|| {
             let pid = env("INFOONE_KILL_PID")?;
+            let node_url = env("INFOONE_KILL_URL")?;
             let deadline = Instant::now() + Duration::from_secs(600);
             while recorded.load(Ordering::SeqCst) < total / 3 {
                 if Instant::now() > deadline {
@@ -155,9 +230,9 @@ fn every_month_of_every_group_recorded_once_through_nginx_while_a_node_is_killed
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let status = std::process::Command::new("kill").args(["-9", &pid]).status().unwrap();
-            assert!(status.success(), "kill -9 {pid}");
-            Some(recorded.load(Ordering::SeqCst))
+            let at = recorded.load(Ordering::SeqCst);
+            let (cut, receipt) = cut_mid_report(&big.0, &node_url, &pid, &big.1);
+            Some((at, cut, receipt))
         });
         let workers: Vec<_> = clerks
             .iter()
@@ -176,15 +251,17 @@ fn every_month_of_every_group_recorded_once_through_nginx_while_a_node_is_killed
                 })
             })
             .collect();
-        let receipts = workers.into_iter().map(|w| w.join().unwrap()).collect();
-        if let Some(at) = killer.join().unwrap() {
-            let _ = writeln!(
-                std::io::stderr(),
-                "multi_node_clerks: node killed after {at} of {total} months"
-            );
-        }
-        receipts
+        let receipts: Vec<(String, Vec<String>)> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        (receipts, killer.join().unwrap())
     });
+    let (receipts, killed) = receipts;
+    if let Some((at, cut, _)) = &killed {
+        let _ = writeln!(
+            std::io::stderr(),
+            "multi_node_clerks: node killed after {at} of {total} months, {} a 2,000-member report it was working on",
+            if *cut { "cutting" } else { "after it answered" }
+        );
+    }
     let _ = writeln!(
         std::io::stderr(),
         "multi_node_clerks: {groups} groups x {months} months recorded in {:.1} s",
@@ -209,6 +286,8 @@ fn every_month_of_every_group_recorded_once_through_nginx_while_a_node_is_killed
                     month = month.next();
                 }
             }
+            let big_row = tx.srv_report_for_month(&big.0.group, "2026-12")?.map(|r| r.receipt_no);
+            stored.insert((big.0.group.clone(), "2026-12".to_string()), big_row);
             let accepts = tx
                 .audit_log(None)?
                 .iter()
@@ -228,5 +307,17 @@ fn every_month_of_every_group_recorded_once_through_nginx_while_a_node_is_killed
             month = month.next();
         }
     }
-    assert_eq!(accepts, total, "one accepted report per month in the audit log");
+    let extra = match &killed {
+        Some((_, _, receipt)) => {
+            // The cut report: recorded once, with the receipt its resend was answered.
+            assert_eq!(
+                stored[&(big.0.group.clone(), "2026-12".to_string())].as_ref(),
+                Some(receipt)
+            );
+            assert!(!unique.contains(receipt));
+            1
+        }
+        None => 0,
+    };
+    assert_eq!(accepts, total + extra, "one accepted report per month in the audit log");
 }
