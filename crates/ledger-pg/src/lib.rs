@@ -326,6 +326,18 @@ impl PgLedger {
         let client = self.client().map_err(|e| (E::from(e), false))?;
         let tx = PgTx::begin(&client, &self.driver.handle, begin).map_err(|e| (E::from(e), false))?;
         match f(&tx) {
+            // A statement failed with 40001/40P01 but the use case went on (PostgreSQL has
+            // aborted the transaction, and would turn the COMMIT into a ROLLBACK without a word):
+            // run it again rather than report a write that did not happen.
+            Ok(_) if tx.retryable() => {
+                tx.rollback();
+                Err((
+                    E::from(StoreError::Backend(
+                        "PostgreSQL がトランザクションを取り消しました（直列化の失敗またはデッドロック）".into(),
+                    )),
+                    true,
+                ))
+            }
             Ok(v) => tx.commit().map(|()| v).map_err(|(e, again)| (E::from(e), again)),
             Err(e) => {
                 let again = tx.retryable();

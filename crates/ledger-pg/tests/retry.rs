@@ -146,3 +146,48 @@ fn a_failure_that_is_not_a_conflict_is_not_run_again() {
     assert_eq!(attempts.load(Ordering::SeqCst), 1);
     assert_eq!(marks(&db, "test.refused"), 0, "rolled back");
 }
+
+#[test]
+fn a_use_case_that_goes_on_after_a_deadlock_is_run_again_not_committed_as_nothing() {
+    let Some(url) = url("deadlock swallowed") else { return };
+    let (a, b) = (node(&url), node(&url));
+    a.write(|tx| {
+        tx.srv_reset_group("G1", "{}", "2026-12", "2026-11-25", "t")?;
+        tx.srv_reset_group("G2", "{}", "2026-12", "2026-11-25", "t")
+    })
+    .unwrap();
+    let attempts = AtomicUsize::new(0);
+    let both_hold_one = Barrier::new(2);
+    std::thread::scope(|s| {
+        for (db, first, second) in [(&a, "G1", "G2"), (&b, "G2", "G1")] {
+            let (attempts, both_hold_one) = (&attempts, &both_hold_one);
+            s.spawn(move || {
+                let mut mine = 0;
+                db.write(|tx| {
+                    attempts.fetch_add(1, Ordering::SeqCst);
+                    mine += 1;
+                    tx.srv_lock_group(first)?;
+                    if mine == 1 {
+                        both_hold_one.wait();
+                    }
+                    // A careless use case: every error after the first lock ignored. For the
+                    // deadlock's victim PostgreSQL has aborted the transaction; its COMMIT would
+                    // be a silent ROLLBACK.
+                    let _ = tx.srv_lock_group(second);
+                    let _ = tx.srv_advance_group(first, "2027-01", "2026-12-25", "t");
+                    let _ = tx.srv_advance_group(second, "2027-01", "2026-12-25", "t");
+                    let _ = mark(tx, "test.careless");
+                    Ok::<_, StoreError>(())
+                })
+                .unwrap();
+            });
+        }
+    });
+    assert_eq!(attempts.load(Ordering::SeqCst), 3, "the victim ran again");
+    assert_eq!(
+        (rev(&a, "G1"), rev(&a, "G2")),
+        (3, 3),
+        "both writes happened, each once"
+    );
+    assert_eq!(marks(&b, "test.careless"), 2);
+}
