@@ -25,7 +25,16 @@ work="$(mktemp -d /tmp/infoone-nodes.XXXXXX)"
 # temporary folder under it. The nodes' keys stay owner-only.
 chmod 0755 "$work"
 pids=()
+nginx_pid=
+watcher=
 stop_all() {
+  # The watcher first (it would start a node again), then nginx gracefully (SIGTERM: its master
+  # stops its workers; SIGKILL would leave them running), then the nodes.
+  [[ -n "$watcher" ]] && kill -9 "$watcher" 2>/dev/null
+  if [[ -n "$nginx_pid" ]]; then
+    kill -TERM "$nginx_pid" 2>/dev/null
+    wait "$nginx_pid" 2>/dev/null
+  fi
   for p in "${pids[@]}" $(cat "$work"/restarted.pid 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -81,7 +90,7 @@ sed -e "s|10.0.0.11:8443|127.0.0.1:${ports[0]}|" \
     docs/deploy/nginx.conf >"$work/nginx.conf"
 "$NGINX" -t -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" >"$work/nginx-t.log" 2>&1 || fail "nginx -t: $(cat "$work/nginx-t.log")"
 "$NGINX" -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" -g 'daemon off;' >>"$work/nginx.log" 2>&1 &
-pids+=("$!")
+nginx_pid=$!
 base="https://127.0.0.1:$lb"
 wait_ready "$base/readyz"
 echo "multi-node: 3 nodes (ports ${ports[*]}) behind nginx on $base" >&2
@@ -128,6 +137,7 @@ INFOONE_LB_URL="$base" INFOONE_LB_CA="$work/tls/ca.pem" INFOONE_STAFF="$STAFF" \
   "${CARGO:-cargo}" test --locked -q -p infoone-cli --test multi_node_clerks -- --nocapture \
   || fail "clerks through nginx"
 wait "$watcher" || fail "node 2 was not started again"
+watcher=
 [[ "$(status "https://127.0.0.1:${ports[2]}/readyz")" == 200 ]] || fail "node 2 not ready after the run"
 python3 - "$work/infoone-access.log" <<'PY' >&2
 import json, sys
