@@ -9,7 +9,7 @@ log() { printf '\n== %s\n' "$*" >&2; }
 # Debian packages the tests use as independent readers and real services.
 APT_PACKAGES=(poppler-utils qpdf python3-openpyxl python3-venv curl dbus gnome-keyring dbus-x11
     libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev build-essential pkg-config
-    xvfb xauth webkit2gtk-driver xdotool imagemagick fonts-ipaexfont-gothic postgresql)
+    xvfb xauth webkit2gtk-driver xdotool imagemagick fonts-ipaexfont-gothic postgresql nginx)
 
 # shellcheck source=../src-tauri/scripts/apt.sh
 source src-tauri/scripts/apt.sh
@@ -23,7 +23,12 @@ cargo test --locked
 
 log "the insurer's ledger on PostgreSQL: the server's tests again on a throw-away cluster (tests/pg-cluster.sh)"
 bash tests/pg-cluster.sh sh -c 'cargo test --locked -p infoone-ledger-pg -p infoone-server &&
-    cargo test --locked -p infoone-cli --test server_database'
+    cargo test --locked -p infoone-cli --test server_database --test server_ledger_move'
+
+log "three nodes on one PostgreSQL behind nginx (docs/deploy/nginx.conf): a node killed and restarted, clerks of 10 groups x 5 months through nginx while another is killed; the backup commands of docs/DEPLOYMENT.md"
+INFOONE_BIN="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/debug/infoone"
+bash tests/pg-cluster.sh bash tests/multi-node.sh "$INFOONE_BIN"
+bash docs/deploy/backup-trial.sh "$INFOONE_BIN"
 
 log "supply chain: cargo deny check licenses bans sources (.ci/deny.toml; advisories need a network)"
 TOOLS="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')/tools"

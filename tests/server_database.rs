@@ -44,6 +44,9 @@ fn the_ledger_is_db_or_database_and_anything_else_is_refused_in_words() {
     let (code, err) = refused(&serve);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("--database"), "{err}");
+    let (code, err) = refused(&[&["--db", "a.db"], &serve[..], &["--db-pool-size", "0"]].concat());
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--db-pool-size"), "{err}");
     // A database that cannot be reached: said, with where, and never the password.
     let (code, err) = refused(&[&serve[..], &["--database", "postgres://u:s3cret@127.0.0.1:1/x"]].concat());
     assert_ne!(code, Some(0), "{err}");
@@ -70,7 +73,16 @@ fn curl(ca: &Path, args: &[&str]) -> String {
 /// and on which ledger).
 fn start(url: &str, dir: &Path) -> (std::process::Child, String) {
     let mut server = infoone()
-        .args(["server", "--database", url, "--listen", "127.0.0.1:0", "--dev-tls"])
+        .args([
+            "server",
+            "--database",
+            url,
+            "--db-pool-size",
+            "4",
+            "--listen",
+            "127.0.0.1:0",
+            "--dev-tls",
+        ])
         .arg(dir.join("tls"))
         .env("INFOONE_ADMIN_TOKEN", STAFF)
         .stderr(Stdio::piped())
@@ -108,6 +120,9 @@ fn infoone_server_runs_on_postgresql_and_server_token_reads_the_same_ledger() {
         .to_string();
     let ca = dir.path().join("tls/ca.pem");
     let health = curl(&ca, &[&format!("https://{address}/v1/health")]);
+    // What a load balancer asks (no token): the process, and its database.
+    let healthz = curl(&ca, &["-w", " %{http_code}", &format!("https://{address}/healthz")]);
+    let readyz = curl(&ca, &["-w", " %{http_code}", &format!("https://{address}/readyz")]);
     let package = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/worked-example/bill-package.json");
     let loaded = curl(
         &ca,
@@ -122,6 +137,8 @@ fn infoone_server_runs_on_postgresql_and_server_token_reads_the_same_ledger() {
     let _ = server.kill();
     let _ = server.wait();
     assert!(health.contains("\"ok\""), "{health}");
+    assert_eq!(healthz, r#"{"status":"ok"} 200"#);
+    assert_eq!(readyz, r#"{"database":"postgres","status":"ready"} 200"#);
     let loaded: serde_json::Value = serde_json::from_str(&loaded).unwrap();
     assert_eq!(
         (loaded["group"].as_str(), loaded["members"].as_i64()),

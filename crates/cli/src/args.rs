@@ -93,11 +93,18 @@ pub enum Cmd {
         /// 全員が1つのアドレスから来るロードバランサーの後ろや、APIの自動テストで使います）
         #[arg(long, default_value_t = 1)]
         auth_backoff_secs: u64,
+        /// 台帳データベースへの接続数（PostgreSQL: プールの上限。処理中の1件が1本を使う。
+        /// SQLite: 待機させておく読み取り用の接続数）。1〜1000
+        #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        db_pool_size: u32,
     },
     /// 保険会社APIサーバーのトークン（--db はサーバーのデータベース、PostgreSQL なら環境変数
     /// INFOONE_DATABASE_URL）: 一覧・無効化
     #[command(subcommand)]
     ServerToken(ServerTokenCmd),
+    /// 保険会社APIサーバーの台帳: SQLite から PostgreSQL への移行
+    #[command(subcommand)]
+    ServerLedger(ServerLedgerCmd),
     /// 保険会社サーバーにログインする: URLとCA証明書を記録し、APIトークンをOSの資格情報ストア（キーリング）に保存する
     ///
     /// トークンは環境変数 INFOONE_TOKEN（INFOONE_GROUP にその団体コード）か標準入力から読む
@@ -475,6 +482,25 @@ pub enum ServerTokenCmd {
     Revoke {
         /// トークン番号（list の番号、発行時の token_id）
         id: i64,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ServerLedgerCmd {
+    /// SQLite の台帳（--from）を空の PostgreSQL（--to）へ1つのトランザクションで複写する。
+    /// 移行先は移行（スキーマ作成）してから空であることを確かめ、空でなければ断る。
+    /// 連番（受付番号ほか）は複写した番号の先に進め、表ごとに行数と内容のハッシュを照合してから確定する
+    Move {
+        /// 移行元: `infoone --db PATH server` の SQLite ファイル（読み取りのみ。サーバーは止めておく）
+        #[arg(long, value_name = "PATH")]
+        from: PathBuf,
+        /// 移行先: postgres://ユーザー[:パスワード]@ホスト[:ポート]/データベース
+        /// （省略時は環境変数 INFOONE_DATABASE_URL）
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+        /// 結果を JSON で出力する
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -4,6 +4,7 @@
 mod args;
 mod online;
 mod print;
+mod server_ledger;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -450,6 +451,7 @@ fn run(cli: Cli) -> Result<(), AppError> {
             token_rate,
             body_timeout_secs,
             auth_backoff_secs,
+            db_pool_size,
         } => {
             let db = server_database(db, database)?;
             let tls = match (tls_cert, tls_key, dev_tls) {
@@ -466,9 +468,11 @@ fn run(cli: Cli) -> Result<(), AppError> {
             config.limits.token_requests_per_minute = token_rate;
             config.limits.body_timeout = std::time::Duration::from_secs(body_timeout_secs.max(1));
             config.limits.auth_backoff = std::time::Duration::from_secs(auth_backoff_secs);
+            config.limits.db_pool_size = db_pool_size as usize;
             infoone_server::run(config).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         }
         Cmd::ServerToken(cmd) => server_token(db, cmd)?,
+        Cmd::ServerLedger(cmd) => server_ledger::run(cmd)?,
         Cmd::Db(cmd) => {
             let path = db.clone().unwrap_or_else(infoone_app::default_db_path);
             match cmd {

@@ -19,6 +19,7 @@
 //! The connection is plain (`NoTls`): loopback or a private network. TLS to the database is the
 //! operator's choice for a later step (docs/DECISIONS.md).
 
+pub mod move_ledger;
 mod tx;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,7 @@ use tokio::runtime::Handle;
 use tokio_postgres::NoTls;
 
 pub use infoone_store::LedgerTx;
+pub use move_ledger::{move_from_sqlite, Moved, MovedTable};
 pub use tx::PgTx;
 
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -65,6 +67,27 @@ pub(crate) fn pg_error(e: tokio_postgres::Error) -> StoreError {
         }
         None => StoreError::Backend(format!("PostgreSQL: {e}")),
     }
+}
+
+/// A serialization failure (40001) or a deadlock (40P01): PostgreSQL rolled the transaction back
+/// and running it again may succeed.
+pub(crate) fn is_retryable(e: &tokio_postgres::Error) -> bool {
+    use tokio_postgres::error::SqlState;
+    e.code()
+        .is_some_and(|c| *c == SqlState::T_R_SERIALIZATION_FAILURE || *c == SqlState::T_R_DEADLOCK_DETECTED)
+}
+
+/// How many times a write is run again after a serialization failure or a deadlock.
+pub const WRITE_RETRIES: u32 = 4;
+
+/// The wait before retry `n` (1, 2, …): 10 ms doubled each time, jittered to 50-150 % so two
+/// transactions that met do not meet again in step.
+fn backoff(n: u32) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let base = 10u64 << n.saturating_sub(1).min(6);
+    // A random u64 from std's randomly keyed hasher (no dependency for a jitter).
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    Duration::from_millis(base / 2 + random % (base + 1))
 }
 
 /// An error with its causes (`a: b: c`), so a refused connection says why.
@@ -232,6 +255,33 @@ impl PgLedger {
         })
     }
 
+    /// Can the database be reached? `SELECT 1` on a pooled connection, all within `timeout`
+    /// (waiting for a free connection included, so a saturated pool is "not ready" too). For the
+    /// server's `/readyz`. Blocking.
+    pub fn ping(&self, timeout: Duration) -> Result<(), StoreError> {
+        let pool = self.pool.clone();
+        let shown = self.shown.clone();
+        let checked = self.driver.handle.block_on(self.driver.handle.spawn(async move {
+            tokio::time::timeout(timeout, async move {
+                let client = pool.get().await.map_err(|e| {
+                    StoreError::Backend(format!("PostgreSQL（{shown}）に接続できません: {}", causes(&e)))
+                })?;
+                client.simple_query("SELECT 1").await.map_err(pg_error)?;
+                Ok::<_, StoreError>(())
+            })
+            .await
+        }));
+        match checked {
+            Err(e) => Err(StoreError::Backend(format!("PostgreSQL ping task: {e}"))),
+            Ok(Err(_elapsed)) => Err(StoreError::Backend(format!(
+                "PostgreSQL（{}）が {} ms 以内に答えません",
+                self.shown,
+                timeout.as_millis()
+            ))),
+            Ok(Ok(answered)) => answered,
+        }
+    }
+
     /// The schema's version (the last migration applied).
     pub fn schema_version(&self) -> Result<i64, StoreError> {
         self.read(|tx| tx.schema_version())
@@ -244,22 +294,56 @@ impl PgLedger {
 
     /// Write in one READ COMMITTED transaction: all of `f` or nothing. Concurrent writers of one
     /// group wait for each other on the group's row ([`LedgerTx::srv_lock_group`]). Blocking.
-    pub fn write<T, E: From<StoreError>>(&self, f: impl FnOnce(&PgTx<'_>) -> Result<T, E>) -> Result<T, E> {
-        self.run("BEGIN ISOLATION LEVEL READ COMMITTED", f)
+    ///
+    /// A transaction that PostgreSQL rolled back as a deadlock victim (40P01) or for a
+    /// serialization failure (40001) is run again, `f` from the start on a new transaction, at
+    /// most [`WRITE_RETRIES`] times after a short jittered wait; nothing of a rolled-back attempt
+    /// stays. (At READ COMMITTED with the group's row locked first, 40001 does not occur:
+    /// docs/DECISIONS.md "Serialization failures and deadlocks".)
+    pub fn write<T, E: From<StoreError>>(&self, mut f: impl FnMut(&PgTx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let mut retry = 0;
+        loop {
+            match self.attempt("BEGIN ISOLATION LEVEL READ COMMITTED", &mut f) {
+                Err((_, true)) if retry < WRITE_RETRIES => {
+                    retry += 1;
+                    std::thread::sleep(backoff(retry));
+                }
+                Err((e, _)) => return Err(e),
+                Ok(v) => return Ok(v),
+            }
+        }
     }
 
     fn run<T, E: From<StoreError>>(&self, begin: &str, f: impl FnOnce(&PgTx<'_>) -> Result<T, E>) -> Result<T, E> {
-        let client = self.client()?;
-        let tx = PgTx::begin(&client, &self.driver.handle, begin)?;
-        let out = f(&tx);
-        match out {
-            Ok(v) => {
-                tx.commit()?;
-                Ok(v)
-            }
-            Err(e) => {
+        self.attempt(begin, f).map_err(|(e, _)| e)
+    }
+
+    /// One transaction; an error says whether it is worth running again (40001, 40P01).
+    fn attempt<T, E: From<StoreError>>(
+        &self,
+        begin: &str,
+        f: impl FnOnce(&PgTx<'_>) -> Result<T, E>,
+    ) -> Result<T, (E, bool)> {
+        let client = self.client().map_err(|e| (E::from(e), false))?;
+        let tx = PgTx::begin(&client, &self.driver.handle, begin).map_err(|e| (E::from(e), false))?;
+        match f(&tx) {
+            // A statement failed with 40001/40P01 but the use case went on (PostgreSQL has
+            // aborted the transaction, and would turn the COMMIT into a ROLLBACK without a word):
+            // run it again rather than report a write that did not happen.
+            Ok(_) if tx.retryable() => {
                 tx.rollback();
-                Err(e)
+                Err((
+                    E::from(StoreError::Backend(
+                        "PostgreSQL がトランザクションを取り消しました（直列化の失敗またはデッドロック）".into(),
+                    )),
+                    true,
+                ))
+            }
+            Ok(v) => tx.commit().map(|()| v).map_err(|(e, again)| (E::from(e), again)),
+            Err(e) => {
+                let again = tx.retryable();
+                tx.rollback();
+                Err((e, again))
             }
         }
     }

@@ -11,7 +11,7 @@ use infoone_store::ledger_db::{
 use infoone_store::ledger_tokens::TokenRow;
 use infoone_store::{Audit, AuditRow, LedgerTx, StoreError};
 use tokio::runtime::Handle;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{FromSql, ToSql};
 use tokio_postgres::Row;
 
 use crate::pg_error;
@@ -28,6 +28,10 @@ pub struct PgTx<'c> {
     client: &'c Object,
     rt: &'c Handle,
     open: Cell<bool>,
+    /// A statement failed with a serialization failure or a deadlock (SQLSTATE 40001, 40P01):
+    /// the whole transaction may be run again ([`crate::PgLedger::write`]), whatever the use case
+    /// made of the error.
+    retryable: Cell<bool>,
 }
 
 impl<'c> PgTx<'c> {
@@ -36,15 +40,17 @@ impl<'c> PgTx<'c> {
             client,
             rt,
             open: Cell::new(false),
+            retryable: Cell::new(false),
         };
         tx.batch(begin)?;
         tx.open.set(true);
         Ok(tx)
     }
 
-    pub(crate) fn commit(self) -> Result<()> {
+    /// Commit; an error says whether the transaction is worth running again (40001, 40P01).
+    pub(crate) fn commit(self) -> std::result::Result<(), (StoreError, bool)> {
         self.open.set(false);
-        self.batch("COMMIT")
+        self.batch("COMMIT").map_err(|e| (e, self.retryable.get()))
     }
 
     pub(crate) fn rollback(self) {
@@ -53,16 +59,36 @@ impl<'c> PgTx<'c> {
     }
 
     pub(crate) fn batch(&self, sql: &str) -> Result<()> {
-        self.rt.block_on(self.client.batch_execute(sql)).map_err(pg_error)
+        self.rt
+            .block_on(self.client.batch_execute(sql))
+            .map_err(|e| self.failed(e))
     }
 
-    fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+    /// The error in words; notes whether it makes the transaction worth running again.
+    fn failed(&self, e: tokio_postgres::Error) -> StoreError {
+        if crate::is_retryable(&e) {
+            self.retryable.set(true);
+        }
+        pg_error(e)
+    }
+
+    /// The connection and the runtime that drives it (the ledger move's COPY).
+    pub(crate) fn conn(&self) -> (&'c Object, &'c Handle) {
+        (self.client, self.rt)
+    }
+
+    /// Whether a statement of this transaction failed with SQLSTATE 40001 or 40P01.
+    pub(crate) fn retryable(&self) -> bool {
+        self.retryable.get()
+    }
+
+    pub(crate) fn query(&self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         self.rt
             .block_on(async {
                 let st = self.client.prepare_cached(sql).await?;
                 self.client.query(&st, params).await
             })
-            .map_err(pg_error)
+            .map_err(|e| self.failed(e))
     }
 
     fn query_opt(&self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
@@ -80,27 +106,25 @@ impl<'c> PgTx<'c> {
                 let st = self.client.prepare_cached(sql).await?;
                 self.client.execute(&st, params).await
             })
-            .map_err(pg_error)
+            .map_err(|e| self.failed(e))
     }
 
     pub(crate) fn schema_version(&self) -> Result<i64> {
         let exists: bool = self
             .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
-            .get(0);
+            .col(0)?;
         if !exists {
             return Ok(0);
         }
-        Ok(self
-            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?
-            .get(0))
+        self.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &[])?
+            .col(0)
     }
 
     fn pairs(&self, sql: &str, group: &str) -> Result<Vec<(String, String)>> {
-        Ok(self
-            .query(sql, &[&group])?
+        self.query(sql, &[&group])?
             .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect())
+            .map(|r| Ok((r.col(0)?, r.col(1)?)))
+            .collect::<Result<_>>()
     }
 
     fn insert_keyed(&self, table: &str, key: &str, group: &str, rows: &[(String, String)]) -> Result<()> {
@@ -126,15 +150,30 @@ impl Drop for PgTx<'_> {
     }
 }
 
-fn group_row(r: &Row) -> GroupRow {
-    GroupRow {
-        code: r.get(0),
-        doc: r.get(1),
-        current_month: r.get(2),
-        issued_on: r.get(3),
-        rev: r.get(4),
-        updated_at: r.get(5),
+/// A column read as the type the code expects, or an error that names it: a column whose type
+/// is not what the migrations made (a schema changed by hand) is an error, never a panic.
+trait Col {
+    fn col<'a, T: FromSql<'a>>(&'a self, i: usize) -> Result<T>;
+}
+
+impl Col for Row {
+    fn col<'a, T: FromSql<'a>>(&'a self, i: usize) -> Result<T> {
+        self.try_get(i).map_err(|e| {
+            let name = self.columns().get(i).map_or("?", |c| c.name());
+            StoreError::Backend(format!("PostgreSQL の列 {name}（{i} 番目）が読めません: {e}"))
+        })
     }
+}
+
+fn group_row(r: &Row) -> Result<GroupRow> {
+    Ok(GroupRow {
+        code: r.col(0)?,
+        doc: r.col(1)?,
+        current_month: r.col(2)?,
+        issued_on: r.col(3)?,
+        rev: r.col(4)?,
+        updated_at: r.col(5)?,
+    })
 }
 
 const GROUP_COLUMNS: &str = "code, doc, current_month, issued_on, rev, updated_at";
@@ -142,31 +181,31 @@ const GROUP_COLUMNS: &str = "code, doc, current_month, issued_on, rev, updated_a
 const REPORT_COLUMNS: &str =
     "id, group_code, month, idempotency_key, body_sha256, receipt_no, received_at, package_version";
 
-fn report_row(r: &Row) -> ReportRow {
-    ReportRow {
-        id: r.get(0),
-        group_code: r.get(1),
-        month: r.get(2),
-        idempotency_key: r.get(3),
-        body_sha256: r.get(4),
-        receipt_no: r.get(5),
-        received_at: r.get(6),
-        package_version: r.get(7),
-    }
+fn report_row(r: &Row) -> Result<ReportRow> {
+    Ok(ReportRow {
+        id: r.col(0)?,
+        group_code: r.col(1)?,
+        month: r.col(2)?,
+        idempotency_key: r.col(3)?,
+        body_sha256: r.col(4)?,
+        receipt_no: r.col(5)?,
+        received_at: r.col(6)?,
+        package_version: r.col(7)?,
+    })
 }
 
 const TOKEN_COLUMNS: &str = "id, role, group_code, label, created_at, expires_at, revoked_at";
 
-fn token_row(r: &Row) -> TokenRow {
-    TokenRow {
-        id: r.get(0),
-        role: r.get(1),
-        group_code: r.get(2),
-        label: r.get(3),
-        created_at: r.get(4),
-        expires_at: r.get(5),
-        revoked_at: r.get(6),
-    }
+fn token_row(r: &Row) -> Result<TokenRow> {
+    Ok(TokenRow {
+        id: r.col(0)?,
+        role: r.col(1)?,
+        group_code: r.col(2)?,
+        label: r.col(3)?,
+        created_at: r.col(4)?,
+        expires_at: r.col(5)?,
+        revoked_at: r.col(6)?,
+    })
 }
 
 /// The tables of one group's ledger (not its reports, payments or tokens).
@@ -183,29 +222,29 @@ const LEDGER_TABLES: [&str; 8] = [
 
 impl LedgerTx for PgTx<'_> {
     fn srv_group(&self, code: &str) -> Result<Option<GroupRow>> {
-        Ok(self
-            .query_opt(
-                &format!("SELECT {GROUP_COLUMNS} FROM srv_groups WHERE code = $1"),
-                &[&code],
-            )?
-            .as_ref()
-            .map(group_row))
+        self.query_opt(
+            &format!("SELECT {GROUP_COLUMNS} FROM srv_groups WHERE code = $1"),
+            &[&code],
+        )?
+        .as_ref()
+        .map(group_row)
+        .transpose()
     }
 
     fn srv_lock_group(&self, code: &str) -> Result<Option<GroupRow>> {
-        Ok(self
-            .query_opt(
-                &format!("SELECT {GROUP_COLUMNS} FROM srv_groups WHERE code = $1 FOR UPDATE"),
-                &[&code],
-            )?
-            .as_ref()
-            .map(group_row))
+        self.query_opt(
+            &format!("SELECT {GROUP_COLUMNS} FROM srv_groups WHERE code = $1 FOR UPDATE"),
+            &[&code],
+        )?
+        .as_ref()
+        .map(group_row)
+        .transpose()
     }
 
     fn srv_group_rev(&self, code: &str) -> Result<Option<i64>> {
-        Ok(self
-            .query_opt("SELECT rev FROM srv_groups WHERE code = $1", &[&code])?
-            .map(|r| r.get(0)))
+        self.query_opt("SELECT rev FROM srv_groups WHERE code = $1", &[&code])?
+            .map(|r| r.col(0))
+            .transpose()
     }
 
     fn srv_reset_group(&self, code: &str, doc: &str, current_month: &str, issued_on: &str, at: &str) -> Result<()> {
@@ -274,19 +313,20 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn srv_members(&self, group: &str) -> Result<Vec<MemberRow>> {
-        Ok(self
-            .query(
-                "SELECT employee_no, base_month, doc, transfers FROM srv_members WHERE group_code = $1 ORDER BY seq",
-                &[&group],
-            )?
-            .iter()
-            .map(|r| MemberRow {
-                employee_no: r.get(0),
-                base_month: r.get(1),
-                doc: r.get(2),
-                transfers: r.get(3),
+        self.query(
+            "SELECT employee_no, base_month, doc, transfers FROM srv_members WHERE group_code = $1 ORDER BY seq",
+            &[&group],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(MemberRow {
+                employee_no: r.col(0)?,
+                base_month: r.col(1)?,
+                doc: r.col(2)?,
+                transfers: r.col(3)?,
             })
-            .collect())
+        })
+        .collect::<Result<_>>()
     }
 
     fn srv_next_seq(&self, table: &str, group: &str) -> Result<i64> {
@@ -295,12 +335,11 @@ impl LedgerTx for PgTx<'_> {
             "srv_enrollments" => "srv_enrollments",
             other => return Err(StoreError::Invalid(format!("no seq in {other}"))),
         };
-        Ok(self
-            .query_one(
-                &format!("SELECT COALESCE(MAX(seq), -1) + 1 FROM {table} WHERE group_code = $1"),
-                &[&group],
-            )?
-            .get(0))
+        self.query_one(
+            &format!("SELECT COALESCE(MAX(seq), -1) + 1 FROM {table} WHERE group_code = $1"),
+            &[&group],
+        )?
+        .col(0)
     }
 
     fn srv_put_member(&self, group: &str, m: &MemberRow, seq_if_new: i64) -> Result<()> {
@@ -352,26 +391,24 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn srv_billed_months(&self, group: &str, from: &str, to: &str) -> Result<Vec<(String, String)>> {
-        Ok(self
-            .query(
-                "SELECT month, doc FROM srv_billed WHERE group_code = $1 AND month >= $2 AND month <= $3 ORDER BY month",
-                &[&group, &from, &to],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect())
+        self.query(
+            "SELECT month, doc FROM srv_billed WHERE group_code = $1 AND month >= $2 AND month <= $3 ORDER BY month",
+            &[&group, &from, &to],
+        )?
+        .iter()
+        .map(|r| Ok((r.col(0)?, r.col(1)?)))
+        .collect::<Result<_>>()
     }
 
     fn srv_billed_adjustments(&self, group: &str, from: &str, to: &str) -> Result<Vec<(String, String, String, i64)>> {
-        Ok(self
-            .query(
-                "SELECT month, enrollment, office, amount FROM srv_billed_adjust
+        self.query(
+            "SELECT month, enrollment, office, amount FROM srv_billed_adjust
                  WHERE group_code = $1 AND month >= $2 AND month <= $3 ORDER BY id",
-                &[&group, &from, &to],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
-            .collect())
+            &[&group, &from, &to],
+        )?
+        .iter()
+        .map(|r| Ok((r.col(0)?, r.col(1)?, r.col(2)?, r.col(3)?)))
+        .collect::<Result<_>>()
     }
 
     fn srv_adjust_billed(&self, group: &str, month: &str, enrollment: &str, office: &str, amount: i64) -> Result<()> {
@@ -392,22 +429,23 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn srv_carry_over(&self, group: &str, month: &str) -> Result<Vec<CarryOverRow>> {
-        Ok(self
-            .query(
-                "SELECT enrollment, office, origin_month, amount, reason, times_carried FROM srv_carry_over
+        self.query(
+            "SELECT enrollment, office, origin_month, amount, reason, times_carried FROM srv_carry_over
                  WHERE group_code = $1 AND month = $2 ORDER BY seq",
-                &[&group, &month],
-            )?
-            .iter()
-            .map(|r| CarryOverRow {
-                enrollment: r.get(0),
-                office: r.get(1),
-                origin_month: r.get(2),
-                amount: r.get(3),
-                reason: r.get(4),
-                times_carried: r.get(5),
+            &[&group, &month],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(CarryOverRow {
+                enrollment: r.col(0)?,
+                office: r.col(1)?,
+                origin_month: r.col(2)?,
+                amount: r.col(3)?,
+                reason: r.col(4)?,
+                times_carried: r.col(5)?,
             })
-            .collect())
+        })
+        .collect::<Result<_>>()
     }
 
     fn srv_set_carry_over(&self, group: &str, month: &str, rows: &[CarryOverRow]) -> Result<()> {
@@ -444,42 +482,41 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn srv_version(&self, group: &str, version: &str) -> Result<Option<(String, String)>> {
-        Ok(self
-            .query_opt(
-                "SELECT month, summary FROM srv_package_versions WHERE group_code = $1 AND version = $2",
-                &[&group, &version],
-            )?
-            .map(|r| (r.get(0), r.get(1))))
+        self.query_opt(
+            "SELECT month, summary FROM srv_package_versions WHERE group_code = $1 AND version = $2",
+            &[&group, &version],
+        )?
+        .map(|r| Ok::<_, StoreError>((r.col(0)?, r.col(1)?)))
+        .transpose()
     }
 
     fn srv_report_by_key(&self, group: &str, key: &str) -> Result<Option<ReportRow>> {
-        Ok(self
-            .query_opt(
-                &format!("SELECT {REPORT_COLUMNS} FROM srv_reports WHERE group_code = $1 AND idempotency_key = $2"),
-                &[&group, &key],
-            )?
-            .as_ref()
-            .map(report_row))
+        self.query_opt(
+            &format!("SELECT {REPORT_COLUMNS} FROM srv_reports WHERE group_code = $1 AND idempotency_key = $2"),
+            &[&group, &key],
+        )?
+        .as_ref()
+        .map(report_row)
+        .transpose()
     }
 
     fn srv_report_for_month(&self, group: &str, month: &str) -> Result<Option<ReportRow>> {
-        Ok(self
-            .query_opt(
-                &format!("SELECT {REPORT_COLUMNS} FROM srv_reports WHERE group_code = $1 AND month = $2"),
-                &[&group, &month],
-            )?
-            .as_ref()
-            .map(report_row))
+        self.query_opt(
+            &format!("SELECT {REPORT_COLUMNS} FROM srv_reports WHERE group_code = $1 AND month = $2"),
+            &[&group, &month],
+        )?
+        .as_ref()
+        .map(report_row)
+        .transpose()
     }
 
     fn srv_last_reported_month(&self, group: &str) -> Result<Option<String>> {
-        Ok(self
-            .query_one("SELECT MAX(month) FROM srv_reports WHERE group_code = $1", &[&group])?
-            .get(0))
+        self.query_one("SELECT MAX(month) FROM srv_reports WHERE group_code = $1", &[&group])?
+            .col(0)
     }
 
     fn srv_insert_report(&self, r: &NewReport<'_>) -> Result<ReportRow> {
-        let id: i64 = self.query_one("SELECT nextval('srv_receipt_numbers')", &[])?.get(0);
+        let id: i64 = self.query_one("SELECT nextval('srv_receipt_numbers')", &[])?.col(0)?;
         let day: String = r.received_at.chars().filter(char::is_ascii_digit).take(8).collect();
         let receipt_no = format!("R-{day}-{id:06}");
         self.exec(
@@ -535,25 +572,25 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn srv_office_results(&self, group: &str, month: &str) -> Result<Vec<OfficeResultRow>> {
-        Ok(self
+        self
             .query(
                 "SELECT office, premium_total, fee, fee_tax, invoice_amount, undeducted, collected_fee, collected_fee_tax, payable
                  FROM srv_office_results WHERE group_code = $1 AND month = $2 ORDER BY office",
                 &[&group, &month],
             )?
             .iter()
-            .map(|r| OfficeResultRow {
-                office: r.get(0),
-                premium_total: r.get(1),
-                fee: r.get(2),
-                fee_tax: r.get(3),
-                invoice_amount: r.get(4),
-                undeducted: r.get(5),
-                collected_fee: r.get(6),
-                collected_fee_tax: r.get(7),
-                payable: r.get(8),
-            })
-            .collect())
+            .map(|r| Ok(OfficeResultRow {
+                office: r.col(0)?,
+                premium_total: r.col(1)?,
+                fee: r.col(2)?,
+                fee_tax: r.col(3)?,
+                invoice_amount: r.col(4)?,
+                undeducted: r.col(5)?,
+                collected_fee: r.col(6)?,
+                collected_fee_tax: r.col(7)?,
+                payable: r.col(8)?,
+            }))
+            .collect::<Result<_>>()
     }
 
     fn srv_insert_individual_bills(&self, report_id: i64, rows: &[IndividualBillRow]) -> Result<()> {
@@ -574,36 +611,34 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn srv_insert_payment(&self, p: &PaymentRow) -> Result<i64> {
-        Ok(self
-            .query_one(
-                "INSERT INTO srv_payments (group_code, office, month, date, amount, payer_name, reference, recorded_at)
+        self.query_one(
+            "INSERT INTO srv_payments (group_code, office, month, date, amount, payer_name, reference, recorded_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-                &[
-                    &p.group_code,
-                    &p.office,
-                    &p.month,
-                    &p.date,
-                    &p.amount,
-                    &p.payer_name,
-                    &p.reference,
-                    &p.recorded_at,
-                ],
-            )?
-            .get(0))
+            &[
+                &p.group_code,
+                &p.office,
+                &p.month,
+                &p.date,
+                &p.amount,
+                &p.payer_name,
+                &p.reference,
+                &p.recorded_at,
+            ],
+        )?
+        .col(0)
     }
 
     fn srv_received(&self, group: &str, month: &str) -> Result<Vec<(String, i64)>> {
         // SUM of BIGINT is NUMERIC in PostgreSQL: back to BIGINT (yen are whole; an overflow
         // fails the query instead of rounding).
-        Ok(self
-            .query(
-                "SELECT office, SUM(amount)::bigint FROM srv_payments WHERE group_code = $1 AND month = $2
+        self.query(
+            "SELECT office, SUM(amount)::bigint FROM srv_payments WHERE group_code = $1 AND month = $2
                  GROUP BY office ORDER BY office",
-                &[&group, &month],
-            )?
-            .iter()
-            .map(|r| (r.get(0), r.get(1)))
-            .collect())
+            &[&group, &month],
+        )?
+        .iter()
+        .map(|r| Ok((r.col(0)?, r.col(1)?)))
+        .collect::<Result<_>>()
     }
 
     fn srv_insert_token(
@@ -615,38 +650,36 @@ impl LedgerTx for PgTx<'_> {
         at: &str,
         expires_at: Option<&str>,
     ) -> Result<i64> {
-        Ok(self
-            .query_one(
-                "INSERT INTO srv_tokens (token_hash, role, group_code, label, created_at, expires_at)
+        self.query_one(
+            "INSERT INTO srv_tokens (token_hash, role, group_code, label, created_at, expires_at)
                  VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                &[&token_hash, &role, &group_code, &label, &at, &expires_at],
-            )?
-            .get(0))
+            &[&token_hash, &role, &group_code, &label, &at, &expires_at],
+        )?
+        .col(0)
     }
 
     fn srv_token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
-        Ok(self
-            .query_opt(
-                &format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE token_hash = $1"),
-                &[&token_hash],
-            )?
-            .as_ref()
-            .map(token_row))
+        self.query_opt(
+            &format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE token_hash = $1"),
+            &[&token_hash],
+        )?
+        .as_ref()
+        .map(token_row)
+        .transpose()
     }
 
     fn srv_token_by_id(&self, id: i64) -> Result<Option<TokenRow>> {
-        Ok(self
-            .query_opt(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE id = $1"), &[&id])?
+        self.query_opt(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens WHERE id = $1"), &[&id])?
             .as_ref()
-            .map(token_row))
+            .map(token_row)
+            .transpose()
     }
 
     fn srv_tokens(&self) -> Result<Vec<TokenRow>> {
-        Ok(self
-            .query(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens ORDER BY id"), &[])?
+        self.query(&format!("SELECT {TOKEN_COLUMNS} FROM srv_tokens ORDER BY id"), &[])?
             .iter()
             .map(token_row)
-            .collect())
+            .collect::<Result<_>>()
     }
 
     fn srv_set_token_expiry(&self, id: i64, expires_at: &str) -> Result<()> {
@@ -665,13 +698,12 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn srv_staff_tokens(&self, now: &str) -> Result<i64> {
-        Ok(self
-            .query_one(
-                "SELECT COUNT(*) FROM srv_tokens WHERE role = 'staff' AND revoked_at IS NULL
+        self.query_one(
+            "SELECT COUNT(*) FROM srv_tokens WHERE role = 'staff' AND revoked_at IS NULL
                  AND (expires_at IS NULL OR expires_at > $1)",
-                &[&now],
-            )?
-            .get(0))
+            &[&now],
+        )?
+        .col(0)
     }
 
     fn audit(&self, a: &Audit<'_>) -> Result<()> {
@@ -696,26 +728,27 @@ impl LedgerTx for PgTx<'_> {
     }
 
     fn audit_log(&self, limit: Option<i64>) -> Result<Vec<AuditRow>> {
-        Ok(self
-            .query(
-                "SELECT * FROM (SELECT id, at, group_code, month, action, entity, key, before, after, source, detail
+        self.query(
+            "SELECT * FROM (SELECT id, at, group_code, month, action, entity, key, before, after, source, detail
                  FROM audit_log ORDER BY id DESC LIMIT $1) AS newest ORDER BY id",
-                &[&limit],
-            )?
-            .iter()
-            .map(|r| AuditRow {
-                id: r.get(0),
-                at: r.get(1),
-                group_code: r.get(2),
-                month: r.get(3),
-                action: r.get(4),
-                entity: r.get(5),
-                key: r.get(6),
-                before: r.get(7),
-                after: r.get(8),
-                source: r.get(9),
-                detail: r.get(10),
+            &[&limit],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(AuditRow {
+                id: r.col(0)?,
+                at: r.col(1)?,
+                group_code: r.col(2)?,
+                month: r.col(3)?,
+                action: r.col(4)?,
+                entity: r.col(5)?,
+                key: r.col(6)?,
+                before: r.col(7)?,
+                after: r.col(8)?,
+                source: r.col(9)?,
+                detail: r.col(10)?,
             })
-            .collect())
+        })
+        .collect::<Result<_>>()
     }
 }

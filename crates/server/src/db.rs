@@ -17,8 +17,6 @@ use infoone_store::{LedgerTx, Store, StoreError};
 
 use crate::error::ApiError;
 
-const MAX_IDLE_READERS: usize = 16;
-
 /// Where the ledger is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Database {
@@ -53,6 +51,8 @@ pub struct SqliteDb {
     path: PathBuf,
     writer: Mutex<Store>,
     readers: Mutex<Vec<Store>>,
+    /// Most idle reader connections kept (`--db-pool-size`).
+    max_idle: usize,
 }
 
 pub enum Db {
@@ -61,24 +61,27 @@ pub enum Db {
 }
 
 impl Db {
-    /// Open (creating and migrating) the SQLite database at `path`.
-    pub fn open(path: &Path) -> Result<Db, StoreError> {
+    /// Open (creating and migrating) the SQLite database at `path`, keeping at most
+    /// `pool_size` idle readers.
+    pub fn open(path: &Path, pool_size: usize) -> Result<Db, StoreError> {
         let mut writer = Store::open(path)?;
         writer.tune_for_server(256 * 1024)?;
         Ok(Db::Sqlite(SqliteDb {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            max_idle: pool_size.max(1),
         }))
     }
 
-    /// Open (migrating) the ledger wherever `database` says. Blocking.
-    pub fn connect(database: &Database) -> Result<Db, StoreError> {
+    /// Open (migrating) the ledger wherever `database` says, with `pool_size` connections at
+    /// most (PostgreSQL) or idle readers kept (SQLite). Blocking.
+    pub fn connect(database: &Database, pool_size: usize) -> Result<Db, StoreError> {
         match database {
-            Database::Sqlite(path) => Db::open(path),
+            Database::Sqlite(path) => Db::open(path, pool_size),
             Database::Postgres(url) => Ok(Db::Postgres(PgLedger::connect(
                 url,
-                &infoone_ledger_pg::Options::default(),
+                &infoone_ledger_pg::Options { pool_size },
             )?)),
         }
     }
@@ -102,7 +105,7 @@ impl Db {
                 };
                 let out = store.read(|tx| f(tx));
                 let mut idle = db.readers.lock().unwrap_or_else(|e| e.into_inner());
-                if idle.len() < MAX_IDLE_READERS {
+                if idle.len() < db.max_idle {
                     idle.push(store);
                 }
                 out
@@ -113,14 +116,37 @@ impl Db {
 
     /// Write in one transaction: all of `f` or nothing. Blocking. On SQLite writes queue on the
     /// one writer; on PostgreSQL a use case that changes a group's ledger locks the group's row
-    /// first ([`LedgerTx::srv_lock_group`]).
-    pub fn write<T>(&self, f: impl FnOnce(&dyn LedgerTx) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    /// first ([`LedgerTx::srv_lock_group`]), and a transaction PostgreSQL rolled back as a
+    /// deadlock victim or for a serialization failure is run again from the start (`f` is called
+    /// once per attempt: [`PgLedger::write`]).
+    pub fn write<T>(&self, mut f: impl FnMut(&dyn LedgerTx) -> Result<T, ApiError>) -> Result<T, ApiError> {
         match self {
             Db::Sqlite(db) => {
                 let mut store = db.writer.lock().unwrap_or_else(|e| e.into_inner());
                 store.write(|tx| f(tx))
             }
             Db::Postgres(pg) => pg.write(|tx| f(tx)),
+        }
+    }
+
+    /// Can the ledger be read? SQLite: the schema version on a pooled reader (the file's
+    /// header); PostgreSQL: `SELECT 1` through the pool within `timeout`. For `/readyz`. Blocking.
+    pub fn ping(&self, timeout: std::time::Duration) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(db) => {
+                let pooled = db.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+                let store = match pooled {
+                    Some(s) => s,
+                    None => Store::open(&db.path)?,
+                };
+                store.schema_version()?;
+                let mut idle = db.readers.lock().unwrap_or_else(|e| e.into_inner());
+                if idle.len() < db.max_idle {
+                    idle.push(store);
+                }
+                Ok(())
+            }
+            Db::Postgres(pg) => pg.ping(timeout),
         }
     }
 
@@ -141,7 +167,7 @@ impl Db {
                 eprintln!("infoone server: checkpoint: {e}");
             }
             let mut idle = db.readers.lock().unwrap_or_else(|e| e.into_inner());
-            if idle.len() < MAX_IDLE_READERS {
+            if idle.len() < db.max_idle {
                 idle.push(store);
             }
         }

@@ -124,3 +124,14 @@ pub fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
+
+/// `/readyz` when the ledger's database does not answer: 503 `not_ready`; the cause (which may
+/// name the database's host) goes only to the log.
+pub fn not_ready(cause: StoreError) -> ApiError {
+    eprintln!("infoone server: not ready: {cause}");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        "台帳のデータベースに接続できません。しばらくしてからもう一度お試しください",
+    )
+}

@@ -66,6 +66,11 @@ pub struct Limits {
     pub group_token_days: u32,
     /// Days a staff token is valid from when it is first registered. Default 365.
     pub staff_token_days: u32,
+    /// Connections to the ledger's database (`--db-pool-size`): on PostgreSQL the pool's most
+    /// (each transaction in flight holds one; a request waits up to 30 s for a free one), on
+    /// SQLite the idle readers kept (writes queue on the one writer). Default 16
+    /// ([`infoone_ledger_pg::DEFAULT_POOL_SIZE`]).
+    pub db_pool_size: usize,
 }
 
 impl Default for Limits {
@@ -77,6 +82,7 @@ impl Default for Limits {
             token_requests_per_minute: 600,
             group_token_days: 365,
             staff_token_days: 365,
+            db_pool_size: infoone_ledger_pg::DEFAULT_POOL_SIZE,
         }
     }
 }
@@ -84,6 +90,10 @@ impl Default for Limits {
 /// How long a running server trusts what it read about a token (a revocation made directly in
 /// the database, `infoone server-token revoke`, takes effect within this; through the API at once).
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(10);
+
+/// How long `/readyz` waits for the ledger's database (a free pooled connection and `SELECT 1`)
+/// before it answers 503.
+pub const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How `infoone server` runs.
 #[derive(Clone, Debug)]
@@ -155,7 +165,7 @@ impl AppState {
     /// (on PostgreSQL it waits for the driver).
     pub fn connect(database: &Database, limits: Limits) -> Result<AppState, ServerError> {
         Ok(AppState(Arc::new(Inner {
-            db: Db::connect(database)?,
+            db: Db::connect(database, limits.db_pool_size)?,
             limiter: Limiter::new(limits.auth_backoff, limits.token_requests_per_minute),
             limits,
             packages: Mutex::new(HashMap::new()),
@@ -347,6 +357,8 @@ async fn finish(response: Response) -> Response {
 /// The whole `/v1` API.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(routes::readyz))
         .route("/v1/openapi.json", get(routes::openapi))
         .route("/v1/health", get(routes::health))
         .route("/v1/groups/{group}/months/{month}/package", get(routes::get_package))

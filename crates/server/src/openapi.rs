@@ -268,6 +268,14 @@ pub fn document() -> Value {
             "type": "object",
             "required": ["status"],
             "properties": {"status": {"const": "ok"}}
+        },
+        "Ready": {
+            "type": "object",
+            "required": ["status", "database"],
+            "properties": {
+                "status": {"const": "ready"},
+                "database": {"enum": ["sqlite", "postgres"], "description": "The ledger's back end."}
+            }
         }
     });
     if let Value::Object(o) = own {
@@ -292,6 +300,10 @@ pub fn document() -> Value {
         (
             "500",
             "Something failed on the server; the answer hides the detail and gives an incident number.",
+        ),
+        (
+            "503",
+            "`not_ready`: the ledger's database did not answer in time (the cause is in the server's log).",
         ),
     ]
     .into_iter()
@@ -324,6 +336,23 @@ pub fn document() -> Value {
                     "summary": "Liveness.",
                     "security": [],
                     "responses": {"200": json_body("Health", "The server is up.")}
+                }
+            },
+            "/healthz": {
+                "get": {
+                    "operationId": "healthz",
+                    "summary": "Liveness for a load balancer or supervisor: the process answers (the database is not asked).",
+                    "security": [],
+                    "responses": {"200": json_body("Health", "The process is up.")}
+                }
+            },
+            "/readyz": {
+                "get": {
+                    "operationId": "readyz",
+                    "summary": "Readiness: the ledger's database answers (`SELECT 1` through the pool within 2 s).",
+                    "description": "For a load balancer's health check: a node whose database does not answer (down, unreachable, every pooled connection busy for 2 s) answers 503 `not_ready` and should get no traffic until it answers 200 again. No authentication, no personal data.",
+                    "security": [],
+                    "responses": responses(json!({"200": json_body("Ready", "The ledger's database answered.")}), &["503"])
                 }
             },
             "/v1/groups/{group}/months/{month}/package": {

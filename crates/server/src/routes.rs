@@ -168,6 +168,24 @@ pub async fn health() -> Response {
     json_response(StatusCode::OK, &json!({"status": "ok"}))
 }
 
+/// `GET /healthz`: the process is up and answering (the database is not asked).
+pub async fn healthz() -> Response {
+    json_response(StatusCode::OK, &json!({"status": "ok"}))
+}
+
+/// `GET /readyz`: the ledger's database answers within [`crate::READY_TIMEOUT`]; 503
+/// `not_ready` otherwise (the cause goes to the log, not to the caller).
+pub async fn readyz(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let db = state.clone();
+    state
+        .blocking(move || db.db().ping(crate::READY_TIMEOUT).map_err(crate::error::not_ready))
+        .await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &json!({"status": "ready", "database": state.db().backend()}),
+    ))
+}
+
 pub async fn openapi() -> Response {
     bytes_response(StatusCode::OK, crate::openapi::document_bytes().to_vec())
 }

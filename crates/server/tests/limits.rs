@@ -20,6 +20,8 @@ fn routes() -> Vec<(Method, String, Vec<u8>)> {
     vec![
         (Method::GET, "/v1/openapi.json".into(), vec![]),
         (Method::GET, "/v1/health".into(), vec![]),
+        (Method::GET, "/healthz".into(), vec![]),
+        (Method::GET, "/readyz".into(), vec![]),
         (Method::GET, format!("{g}/package"), vec![]),
         (Method::POST, format!("{g}/reports"), b"{}".to_vec()),
         (Method::GET, format!("{g}/payments"), vec![]),
@@ -50,6 +52,8 @@ async fn every_route_answers_each_kind_of_caller_as_it_should() {
     let foreign = s.token("G0002").await;
     // (status, error code) for: no token, another group's token, the group's token, staff.
     let expected: Vec<[(u16, &str); 4]> = vec![
+        [(200, ""), (200, ""), (200, ""), (200, "")],
+        [(200, ""), (200, ""), (200, ""), (200, "")],
         [(200, ""), (200, ""), (200, ""), (200, "")],
         [(200, ""), (200, ""), (200, ""), (200, "")],
         [(401, "unauthorized"), (404, "not_found"), (200, ""), (200, "")],

@@ -110,7 +110,7 @@ impl Server {
     }
 
     /// Write the ledger directly (one transaction).
-    pub fn write<T: Send>(&self, f: impl FnOnce(&dyn LedgerTx) -> Result<T, ApiError> + Send) -> T {
+    pub fn write<T: Send>(&self, f: impl FnMut(&dyn LedgerTx) -> Result<T, ApiError> + Send) -> T {
         off_runtime(|| self.state.db().write(f)).unwrap()
     }
 
