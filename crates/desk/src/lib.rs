@@ -106,6 +106,8 @@ pub struct Session {
     inner: Mutex<Inner>,
     /// Held while a members table is made (see `member_table`).
     making: Mutex<()>,
+    /// Held while warm makes the month's ledger (see `warm`).
+    warming: Mutex<()>,
     tokens: Box<dyn TokenStore + Send + Sync>,
     demo: Mutex<Option<demo::DemoInsurer>>,
     /// Where the database's key is kept, in the clerk's words (settings screen).
@@ -140,6 +142,7 @@ impl Session {
             db: db.to_path_buf(),
             store: Mutex::new(store),
             making: Mutex::new(()),
+            warming: Mutex::new(()),
             inner: Mutex::new(Inner {
                 current,
                 settings,
@@ -328,13 +331,16 @@ impl Session {
             }
             inner.members.generation()
         };
-        let index = if make {
-            Some(member_index::member_index(&mut *self.store()?, at)?)
-        } else {
-            member_index::kept_member_index(&mut *self.store()?, at)?
-        };
-        let Some(index) = index else {
-            return Ok(None);
+        let kept = member_index::kept_member_index(&mut *self.store()?, at)?;
+        let index = match kept {
+            Some(index) => index,
+            None if make => {
+                // Made from the ledger: if warm is making the ledger, wait for it rather than
+                // make a second one beside it.
+                drop(self.warming.lock().map_err(|_| poisoned())?);
+                member_index::member_index(&mut *self.store()?, at)?
+            }
+            None => return Ok(None),
         };
         let table = Arc::new(members::Table::new(index));
         self.inner()?.members.set(generation, at, &table);
@@ -352,10 +358,14 @@ impl Session {
             return Ok(());
         };
         self.member_table(&at, false)?;
-        let work = infoone_app::warm::ledger_work(&mut *self.store()?, &at)?;
-        if let Some(work) = work {
-            let built = work.build()?;
-            infoone_app::warm::keep_built(&mut *self.store()?, built)?;
+        {
+            // Released before the members table below (which a waiting click may be making).
+            let _warming = self.warming.lock().map_err(|_| poisoned())?;
+            let work = infoone_app::warm::ledger_work(&mut *self.store()?, &at)?;
+            if let Some(work) = work {
+                let built = work.build()?;
+                infoone_app::warm::keep_built(&mut *self.store()?, built)?;
+            }
         }
         self.member_table(&at, true).map(|_| ())
     }
