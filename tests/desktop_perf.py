@@ -62,14 +62,24 @@ def main():
     work = prepare()
     print(f"prepared {MEMBERS} members in {time.time() - t:.0f} s (not timed): {work}")
 
-    t = time.time()
-    # The window as a clerk opens it: no --demo (the month is already in its database).
-    w = e2e.Window.__new__(e2e.Window)
-    caps = {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": e2e.APP}}}}
-    w.id = e2e.call("POST", "/session", caps)["sessionId"]
-    w.shot = 0
-    wait_for("the dashboard's stepper", lambda: w.find_all("#stepper [data-step]"), timeout=120)
-    figure("window start to interactive (dashboard with the month)", time.time() - t)
+    def open_window(label):
+        # The window as a clerk opens it: no --demo (the month is already in its database).
+        t = time.time()
+        w = e2e.Window.__new__(e2e.Window)
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "wry", "tauri:options": {"application": e2e.APP}}}}
+        w.id = e2e.call("POST", "/session", caps)["sessionId"]
+        w.shot = 0
+        wait_for("the dashboard's stepper", lambda: w.find_all("#stepper [data-step]"), timeout=600)
+        figure(label, time.time() - t)
+        return w
+
+    # The first start after `infoone month load` computes the month's figures (then kept); the
+    # clerk's every later start reads them. The first window stays open a minute, as the clerk's
+    # first session would (warm keeps the members table's rows for the next start meanwhile).
+    first = open_window("window start to interactive, first start after a load by the CLI")
+    time.sleep(60)
+    first.close()
+    w = open_window("window start to interactive (dashboard with the month), started again")
     try:
         w.snap("perf-dashboard")
         w.watch()

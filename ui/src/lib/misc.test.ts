@@ -75,6 +75,9 @@ test('the reconciliation shows differences first', () => {
   const rows = [r('3', 'matched'), r('1', 'partial'), r('2', 'not_deducted'), r('4', 'not_billed')]
   expect(reconRows(rows, 'all').map((x) => x.bucket)).toEqual(['not_deducted', 'partial', 'not_billed', 'matched'])
   expect(reconRows(rows, 'partial').map((x) => x.employee_no)).toEqual(['1'])
+  // Rows already in order (as the session sends them) are used as they are.
+  const sorted = reconRows(rows, 'all')
+  expect(reconRows(sorted, 'all')).toBe(sorted)
   expect(bucketCounts(rows, undefined)).toEqual({ not_deducted: 1, partial: 1, not_billed: 1, matched: 1 })
   expect(bucketCounts(rows, { matched: 7 })).toMatchObject({ matched: 7, partial: 1 })
 })
