@@ -100,12 +100,21 @@ def main():
         w.snap("perf-members")
 
         w.nav("changes")
-        before = len(w.find_all("[data-change-id]"))
+
+        def proposed_count():
+            # The number on 「提案中をすべて承認（N）」: every proposal, listed or not.
+            el = w.js("const b = document.querySelector('#accept-all'); return b ? b.textContent : ''")
+            digits = "".join(ch for ch in str(el) if ch.isdigit())
+            return int(digits) if digits else 0
+
+        # The web applications' proposals are listed once the screen has loaded.
+        wait_for("the changes screen", lambda: proposed_count() > 0, timeout=600)
+        before = proposed_count()
         w.click("#hr-import")
         t = time.time()
         pick_file("人事データを開く", os.path.join(work, "hr.xlsx"))
         w.watch()
-        wait_for("the proposals", lambda: len(w.find_all("[data-change-id]")) > before, timeout=600)
+        wait_for("the proposals", lambda: proposed_count() > before, timeout=600)
         figure("HR import (xlsx) until the proposals are listed, from the file pick", time.time() - t)
         w.longest_gap("the HR import")
         proposed = w.js("return document.querySelector('#accept-all').textContent")
