@@ -2,21 +2,16 @@
 //! that names the column, never a panic, on a real cluster (`INFOONE_TEST_PG`, tests/pg-cluster.sh;
 //! without it the test says so and does nothing).
 
-use std::io::Write;
-
-use infoone_ledger_pg::{fresh_schema, Options, PgLedger};
+mod common;
+use common::url;
+use infoone_ledger_pg::{Options, PgLedger};
 use infoone_store::LedgerTx;
 
 #[test]
 fn a_column_of_another_type_is_an_error_that_names_it() {
-    let Some(base) = std::env::var("INFOONE_TEST_PG").ok().filter(|u| !u.trim().is_empty()) else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "infoone-ledger-pg column types: INFOONE_TEST_PG is not set, nothing tested (run under tests/pg-cluster.sh)"
-        );
+    let Some(url) = url("column types") else {
         return;
     };
-    let url = fresh_schema(&base).unwrap();
     let db = PgLedger::connect(&url, &Options { pool_size: 2 }).unwrap();
     db.write(|tx| tx.srv_reset_group("G1", "{}", "2026-12", "2026-11-25", "t"))
         .unwrap();

@@ -3,28 +3,15 @@
 //! across two connection pools ("two nodes"), the unique constraints, receipt numbers from a
 //! sequence, migrations applied once.
 
-use std::io::Write;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use infoone_ledger_pg::{fresh_schema, migration_versions, Options, PgLedger};
+use infoone_ledger_pg::{migration_versions, Options, PgLedger};
 use infoone_store::ledger_db::NewReport;
 use infoone_store::{LedgerTx, StoreError};
 
-/// A fresh schema in the test database, or `None` (said on stderr) without one.
-fn url(test: &str) -> Option<String> {
-    match std::env::var("INFOONE_TEST_PG").ok().filter(|u| !u.trim().is_empty()) {
-        Some(u) => Some(fresh_schema(&u).unwrap()),
-        None => {
-            // Straight to stderr, past the test harness's capture: seen in every run.
-            let _ = writeln!(
-                std::io::stderr(),
-                "infoone-ledger-pg {test}: INFOONE_TEST_PG is not set, nothing tested (run under tests/pg-cluster.sh)"
-            );
-            None
-        }
-    }
-}
+mod common;
+use common::url;
 
 fn node(url: &str) -> PgLedger {
     PgLedger::connect(url, &Options::default()).unwrap()

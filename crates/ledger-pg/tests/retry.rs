@@ -8,25 +8,14 @@
 //! - a deadlock (40P01) is real: two transactions locking two groups in opposite orders. PostgreSQL
 //!   rolls one back; `PgLedger::write` runs it again and both use cases take effect exactly once.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Barrier;
 
-use infoone_ledger_pg::{fresh_schema, Options, PgLedger};
+use infoone_ledger_pg::{Options, PgLedger};
 use infoone_store::{Audit, LedgerTx, StoreError};
 
-fn url(test: &str) -> Option<String> {
-    match std::env::var("INFOONE_TEST_PG").ok().filter(|u| !u.trim().is_empty()) {
-        Some(u) => Some(fresh_schema(&u).unwrap()),
-        None => {
-            let _ = writeln!(
-                std::io::stderr(),
-                "infoone-ledger-pg {test}: INFOONE_TEST_PG is not set, nothing tested (run under tests/pg-cluster.sh)"
-            );
-            None
-        }
-    }
-}
+mod common;
+use common::url;
 
 fn node(url: &str) -> PgLedger {
     PgLedger::connect(url, &Options { pool_size: 8 }).unwrap()
