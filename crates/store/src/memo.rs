@@ -23,8 +23,7 @@ impl Memo {
 
     /// A copy of the kept `T` (for values that are cheap to clone, such as an `Arc`).
     pub fn get<T: Any + Send + Clone>(&self) -> Option<T> {
-        let map = self.0.lock().ok()?;
-        map.get(&TypeId::of::<T>())?.downcast_ref::<T>().cloned()
+        self.with(T::clone)
     }
 
     /// `f` of the kept `T`, without taking it out.
