@@ -13,8 +13,7 @@ use infoone_app::unpaid::UnpaidItem;
 use infoone_app::{
     AppError, ChangeView, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange,
 };
-use infoone_desk::{MemberPage, MemberQuery, Overview, Progress, Protection, Session, SubmitView};
-use infoone_formats::bill_doc::BillDoc;
+use infoone_desk::{BillView, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection, Session, SubmitView};
 use serde::Deserialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -199,13 +198,26 @@ pub async fn add_change(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn bill(desk: State<'_, Desk>, app: AppHandle) -> Res<BillDoc> {
+pub async fn bill(desk: State<'_, Desk>, app: AppHandle) -> Res<BillView> {
     run(&desk, &app, |s, _, _| s.bill()).await
+}
+
+/// A page of one office's bill lines.
+#[tauri::command]
+#[specta::specta]
+pub async fn bill_lines(
+    desk: State<'_, Desk>,
+    app: AppHandle,
+    office: String,
+    offset: u32,
+    limit: u32,
+) -> Res<LinePage> {
+    run(&desk, &app, move |s, _, _| s.bill_lines(&office, offset, limit)).await
 }
 
 #[tauri::command]
 #[specta::specta]
-pub async fn confirm(desk: State<'_, Desk>, app: AppHandle, on_progress: Channel<Progress>) -> Res<BillDoc> {
+pub async fn confirm(desk: State<'_, Desk>, app: AppHandle, on_progress: Channel<Progress>) -> Res<BillView> {
     run(&desk, &app, move |s, _, _| s.confirm(&sender(&on_progress))).await
 }
 

@@ -34,6 +34,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             reject,
             add_change,
             bill,
+            bill_lines,
             confirm,
             reopen,
             members,

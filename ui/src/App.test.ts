@@ -38,6 +38,7 @@ Object.assign(commands, {
     }),
   ),
   bill: vi.fn(() => ok(data.bill)),
+  billLines: vi.fn((office: string, offset: number, limit: number) => ok(data.linePage(office, offset, limit, office === 'O001' ? 1200 : 1))),
   reconciliation: vi.fn(() => ok(data.recon)),
   unpaid: vi.fn(() => ok([])),
   audit: vi.fn(() => ok([{ id: 1, at: '2026-12-05 09:00', group: 'G0001', month: '2026-12', action: 'load', key: null, before: null, after: null, source: 'x.json', detail: null }])),
@@ -185,6 +186,17 @@ describe('the window', () => {
     await nav('bill')
     expect($('[data-office="O001"] [data-field="invoice_amount"]')!.textContent?.trim()).toBe('1,022,000円')
     expect($('[data-office="O002"] [data-field="fee_tax"]')!.textContent?.trim()).toBe('469円')
+    // An office's lines are asked for when it is opened, a page at a time.
+    expect(commands.billLines).not.toHaveBeenCalled()
+    $('[data-office="O001"] button[aria-controls="lines-O001"]')!.click()
+    await settle()
+    expect(commands.billLines).toHaveBeenLastCalledWith('O001', 0, 500)
+    expect($$('#lines-O001 tbody tr')).toHaveLength(500)
+    $('[data-more-lines="O001"]')!.click()
+    await settle()
+    expect(commands.billLines).toHaveBeenLastCalledWith('O001', 500, 500)
+    expect($$('#lines-O001 tbody tr')).toHaveLength(1000)
+    expect($('[data-more-lines="O001"]')!.textContent).toContain('200')
     $('#confirm')!.click()
     await settle()
     expect($('#confirm-yes')).not.toBeNull()

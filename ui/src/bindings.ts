@@ -17,8 +17,10 @@ export const commands = {
 	accept: (ids: number[] | null, onProgress: Channel<Progress>) => typedError<DecisionSummary, AppError>(__TAURI_INVOKE("accept", { ids, onProgress })),
 	reject: (ids: number[]) => typedError<DecisionSummary, AppError>(__TAURI_INVOKE("reject", { ids })),
 	addChange: (change: ManualChange, proposeOnly: boolean) => typedError<ChangeView, AppError>(__TAURI_INVOKE("add_change", { change, proposeOnly })),
-	bill: () => typedError<BillDoc, AppError>(__TAURI_INVOKE("bill")),
-	confirm: (onProgress: Channel<Progress>) => typedError<BillDoc, AppError>(__TAURI_INVOKE("confirm", { onProgress })),
+	bill: () => typedError<BillView, AppError>(__TAURI_INVOKE("bill")),
+	/**  A page of one office's bill lines. */
+	billLines: (office: string, offset: number, limit: number) => typedError<LinePage, AppError>(__TAURI_INVOKE("bill_lines", { office, offset, limit })),
+	confirm: (onProgress: Channel<Progress>) => typedError<BillView, AppError>(__TAURI_INVOKE("confirm", { onProgress })),
 	reopen: (reason: string) => typedError<null, AppError>(__TAURI_INVOKE("reopen", { reason })),
 	members: (query: MemberQuery) => typedError<MemberPage, AppError>(__TAURI_INVOKE("members", { query })),
 	member: (employeeNo: string) => typedError<MemberDetail, AppError>(__TAURI_INVOKE("member", { employeeNo })),
@@ -48,14 +50,6 @@ export const commands = {
 };
 
 /* Types */
-export type AccountTransferDoc = {
-	employee_no: string,
-	enrollment: string,
-	product: string,
-	month: string,
-	amount: number,
-};
-
 export type AppError = {
 	code: ErrorCode,
 	message: string,
@@ -88,18 +82,24 @@ export type BackupInfo = {
 	bytes: number,
 };
 
-export type BillDoc = {
+/**  The bill screen: the document without its lines. */
+export type BillView = {
 	group: string,
 	month: string,
 	state: string,
 	/**  0 before the first confirmation; 1 = 初版, 2 = 第2版 … */
 	revision: number,
 	due_date: string,
-	offices: OfficeDoc[],
 	totals: TotalsDoc,
+	offices: OfficeRow[],
+	/**  The first [`LISTED`] findings, errors first. */
 	findings: FindingDoc[],
+	findings_total: number,
+	/**  Findings that block the confirmation. */
+	errors: number,
+	/**  The first [`LISTED`] individual bills (個別請求). */
 	individual_bills: IndividualDoc[],
-	account_transfers: AccountTransferDoc[],
+	individual_total: number,
 	commissions: CommissionDoc[],
 };
 
@@ -254,6 +254,14 @@ export type LineDoc = {
 	reason?: string | null,
 };
 
+/**  A page of one office's lines. */
+export type LinePage = {
+	office: string,
+	total: number,
+	offset: number,
+	lines: LineDoc[],
+};
+
 /**  What `month load` did. */
 export type LoadSummary = {
 	group: string,
@@ -356,14 +364,6 @@ export type MonthStatus = {
 	notes: number,
 };
 
-export type OfficeDoc = {
-	code: string,
-	name: string,
-	deduction_destination: string,
-	by_product: { [key in string]: number },
-	lines: LineDoc[],
-} & TotalsDoc;
-
 /**
  *  What accepting some changes would do to one office's amount (the review screen shows it
  *  before the clerk accepts).
@@ -375,6 +375,15 @@ export type OfficeEffect = {
 	after: number,
 	delta: number,
 };
+
+/**  One office's amounts; its lines come through [`lines`]. */
+export type OfficeRow = {
+	code: string,
+	name: string,
+	deduction_destination: string,
+	/**  How many lines the office's bill has. */
+	lines: number,
+} & TotalsDoc;
 
 /**  One report in the outbox, as the clerk sees it (`body` is what is sent). */
 export type Outgoing = {

@@ -1,6 +1,6 @@
 // Answers of the Rust side for the screens' smoke test (App.test.ts).
 
-import type { BillDoc, ChangeView, MemberRow, Overview, Reconciliation } from './bindings'
+import type { BillView, ChangeView, LinePage, MemberRow, Overview, Reconciliation } from './bindings'
 
 const totals = { premium_total: 1234567, fee: 24691, fee_tax: 2469, invoice_amount: 1261727 }
 
@@ -39,29 +39,36 @@ export function memberRow(i: number): MemberRow {
   return { employee_no: no, name: `加入者${no}`, name_kana: 'カニュウシャ', office: 'O001', status: 'active', status_label: '在籍', products: ['P01'], enrollments: 1 }
 }
 
-export const bill: BillDoc = {
+export const bill: BillView = {
   group: 'G0001',
   month: '2026-12',
   state: 'adjusting',
   revision: 0,
   due_date: '2027-01-27',
   offices: [
-    {
-      code: 'O001', name: '本社', deduction_destination: 'D1', by_product: { P01: 1000000 },
-      lines: [{ kind: 'regular', enrollment: 'E1', employee_no: '000001', product: 'P01', month: '2026-12', amount: 1200, reason: null }],
-      premium_total: 1000000, fee: 20000, fee_tax: 2000, invoice_amount: 1022000,
-    },
-    {
-      code: 'O002', name: '支店', deduction_destination: 'D1', by_product: {},
-      lines: [{ kind: 'retro', enrollment: 'E2', employee_no: '000002', product: 'P01', month: '2026-11', amount: 800, reason: '遡及加入' }],
-      premium_total: 234567, fee: 4691, fee_tax: 469, invoice_amount: 239727,
-    },
+    { code: 'O001', name: '本社', deduction_destination: 'D1', lines: 1200, premium_total: 1000000, fee: 20000, fee_tax: 2000, invoice_amount: 1022000 },
+    { code: 'O002', name: '支店', deduction_destination: 'D1', lines: 1, premium_total: 234567, fee: 4691, fee_tax: 469, invoice_amount: 239727 },
   ],
   totals,
   findings: [],
+  findings_total: 0,
+  errors: 0,
   individual_bills: [],
-  account_transfers: [],
+  individual_total: 0,
   commissions: [],
+}
+
+/** Lines of an office's bill, `offset..offset + limit` of `total`. */
+export function linePage(office: string, offset: number, limit: number, total: number): LinePage {
+  const n = Math.max(0, Math.min(limit, total - offset))
+  return {
+    office,
+    total,
+    offset,
+    lines: Array.from({ length: n }, (_, i) => ({
+      kind: 'regular', enrollment: `E${offset + i}`, employee_no: String(offset + i + 1).padStart(6, '0'), product: 'P01', month: '2026-12', amount: 1200,
+    })),
+  }
 }
 
 export const recon: Reconciliation = {

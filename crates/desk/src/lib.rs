@@ -9,6 +9,7 @@
 //! (`infoone-app`'s caches, keyed by the database file and month), so moving between screens
 //! never re-reads the package; the members table is kept here, folded for search.
 
+mod bill;
 pub mod demo;
 mod members;
 mod month;
@@ -32,6 +33,7 @@ use infoone_client::{EnvOr, Keyring, Online, Options, Token, TokenStore};
 use infoone_domain::deduction::Mode;
 use serde::Serialize;
 
+pub use bill::{BillView, LinePage, OfficeRow};
 use infoone_app::member_index;
 pub use members::{MemberPage, MemberQuery};
 pub use month::{Dashboard, Step};
@@ -96,6 +98,15 @@ struct Inner {
     settings: Settings,
     connection: Option<Connection>,
     members: members::Cache,
+    bill: bill::Kept,
+}
+
+impl Inner {
+    /// After a change of data: the kept members table and bill are out of date.
+    fn forget(&mut self) {
+        self.members.clear();
+        self.bill.clear();
+    }
 }
 
 /// The window's session. Methods lock the database one step at a time; each step is one
@@ -148,6 +159,7 @@ impl Session {
                 settings,
                 connection: None,
                 members: members::Cache::default(),
+                bill: bill::Kept::default(),
             }),
             tokens,
             demo: Mutex::new(None),
@@ -186,7 +198,7 @@ impl Session {
         let at = self.at()?;
         let out = f(&mut *self.store()?, &at);
         if writes {
-            self.inner()?.members.clear();
+            self.inner()?.forget();
         }
         out
     }
@@ -196,7 +208,7 @@ impl Session {
         inner.settings.last_month = at.group.clone().map(|g| (g, at.month.to_string()));
         inner.settings.save(&self.db);
         inner.current = Some(at);
-        inner.members.clear();
+        inner.forget();
         Ok(())
     }
 
@@ -295,15 +307,42 @@ impl Session {
         self.step(true, |s, at| infoone_app::add_change(s, at, c, propose_only, now()))
     }
 
-    pub fn bill(&self) -> Result<infoone_formats::bill_doc::BillDoc> {
-        self.step(false, infoone_app::bill)
+    /// The bill screen: the month's and each office's amounts, without the lines.
+    pub fn bill(&self) -> Result<BillView> {
+        Ok(bill::view(&*self.bill_doc()?))
     }
 
-    pub fn confirm(&self, progress: &dyn Fn(Progress)) -> Result<infoone_formats::bill_doc::BillDoc> {
+    /// A page of one office's lines (the clerk opened the office on the bill screen).
+    pub fn bill_lines(&self, office: &str, offset: u32, limit: u32) -> Result<LinePage> {
+        Ok(bill::lines(&*self.bill_doc()?, office, offset, limit))
+    }
+
+    /// The month's bill, kept until the next change of data so that opening an office's lines
+    /// does not make the document again.
+    fn bill_doc(&self) -> Result<Arc<infoone_formats::bill_doc::BillDoc>> {
+        let at = self.at()?;
+        let generation = {
+            let inner = self.inner()?;
+            if let Some(doc) = inner.bill.get(&at) {
+                return Ok(doc);
+            }
+            inner.members.generation()
+        };
+        let doc = Arc::new(infoone_app::bill(&mut *self.store()?, &at)?);
+        let mut inner = self.inner()?;
+        if inner.members.generation() == generation {
+            inner.bill.set(&at, Arc::clone(&doc));
+        }
+        Ok(doc)
+    }
+
+    /// Confirm the month; the window gets the frozen bill's view (its lines stay here).
+    pub fn confirm(&self, progress: &dyn Fn(Progress)) -> Result<BillView> {
         let tick = ticks(progress);
-        self.step(true, |s, at| {
+        let doc = self.step(true, |s, at| {
             infoone_app::confirm_with(s, at, now(), infoone_app::Progress::new(&tick))
-        })
+        })?;
+        Ok(bill::view(&doc))
     }
 
     pub fn reopen(&self, reason: &str) -> Result<()> {
@@ -578,7 +617,7 @@ impl Session {
         };
         let mut inner = self.inner()?;
         inner.connection = Some(connection);
-        inner.members.clear();
+        inner.forget();
         out
     }
 }

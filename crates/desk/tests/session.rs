@@ -109,6 +109,22 @@ fn the_whole_month_through_the_session() {
     );
     let bill = ok(session.bill());
     assert_eq!(bill.totals.invoice_amount, preview.after_total);
+    assert_eq!(
+        bill.offices.iter().map(|o| o.totals.invoice_amount).sum::<i64>(),
+        bill.totals.invoice_amount
+    );
+    // Each office's lines come a page at a time: every line once, in order, then none.
+    let office = bill.offices.iter().max_by_key(|o| o.lines).unwrap();
+    let mut lines = Vec::new();
+    while lines.len() < office.lines as usize {
+        let page = ok(session.bill_lines(&office.code, lines.len() as u32, 7));
+        assert_eq!((page.total, page.offset as usize), (office.lines, lines.len()));
+        assert!(!page.lines.is_empty() && page.lines.len() <= 7);
+        lines.extend(page.lines);
+    }
+    assert!(ok(session.bill_lines(&office.code, office.lines, 7)).lines.is_empty());
+    assert_eq!(ok(session.bill_lines("no such office", 0, 7)).total, 0);
+    assert_eq!(lines.iter().map(|l| l.amount).sum::<i64>(), office.totals.premium_total);
 
     // The members table: filter, search folded for width and kana, the member page.
     let all = ok(session.members(&MemberQuery {
