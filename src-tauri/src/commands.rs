@@ -10,10 +10,10 @@ use infoone_app::browse::{AuditView, MemberDetail, Preview, Reconciliation};
 use infoone_app::export::ExportSummary;
 use infoone_app::submit::ServerConfig;
 use infoone_app::unpaid::UnpaidItem;
-use infoone_app::{
-    AppError, ChangeView, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange,
+use infoone_app::{AppError, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange};
+use infoone_desk::{
+    BillView, ChangeItem, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection, Session, SubmitView,
 };
-use infoone_desk::{BillView, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection, Session, SubmitView};
 use serde::Deserialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -158,7 +158,7 @@ pub async fn import_roster(desk: State<'_, Desk>, app: AppHandle, source: Source
 
 #[tauri::command]
 #[specta::specta]
-pub async fn changes(desk: State<'_, Desk>, app: AppHandle) -> Res<Vec<ChangeView>> {
+pub async fn changes(desk: State<'_, Desk>, app: AppHandle) -> Res<Vec<ChangeItem>> {
     run(&desk, &app, |s, _, _| s.changes()).await
 }
 
@@ -192,7 +192,7 @@ pub async fn add_change(
     app: AppHandle,
     change: ManualChange,
     propose_only: bool,
-) -> Res<ChangeView> {
+) -> Res<ChangeItem> {
     run(&desk, &app, move |s, _, _| s.add_change(&change, propose_only)).await
 }
 

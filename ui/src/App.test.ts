@@ -157,8 +157,12 @@ describe('the window', () => {
     await settle()
     expect(($('#step-progress') as HTMLProgressElement).value).toBe(4_500)
     expect($('#step-progress-status')!.textContent).toContain('変更を加入者に反映しています 50%')
+    commands.changes.mockClear()
+    commands.overview.mockClear()
     finish({ status: 'ok', data: { accepted: 2, rejected: 0 } })
     await settle()
+    // After a change the list reloads before the overview (whose bill is made again).
+    expect(commands.changes.mock.invocationCallOrder[0]).toBeLessThan(commands.overview.mock.invocationCallOrder[0])
     expect($('#step-progress')).toBeNull()
     expect($('#error')).toBeNull()
     expect(commands.accept).toHaveBeenCalledWith(null, expect.anything())

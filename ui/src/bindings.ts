@@ -12,11 +12,11 @@ export const commands = {
 	loadFromServer: (month: string) => typedError<LoadSummary, AppError>(__TAURI_INVOKE("load_from_server", { month })),
 	importHr: (source: Source, onProgress: Channel<Progress>) => typedError<HrImport | null, AppError>(__TAURI_INVOKE("import_hr", { source, onProgress })),
 	importRoster: (source: Source) => typedError<ExportSummary | null, AppError>(__TAURI_INVOKE("import_roster", { source })),
-	changes: () => typedError<ChangeView[], AppError>(__TAURI_INVOKE("changes")),
+	changes: () => typedError<ChangeItem[], AppError>(__TAURI_INVOKE("changes")),
 	preview: (ids: number[]) => typedError<Preview, AppError>(__TAURI_INVOKE("preview", { ids })),
 	accept: (ids: number[] | null, onProgress: Channel<Progress>) => typedError<DecisionSummary, AppError>(__TAURI_INVOKE("accept", { ids, onProgress })),
 	reject: (ids: number[]) => typedError<DecisionSummary, AppError>(__TAURI_INVOKE("reject", { ids })),
-	addChange: (change: ManualChange, proposeOnly: boolean) => typedError<ChangeView, AppError>(__TAURI_INVOKE("add_change", { change, proposeOnly })),
+	addChange: (change: ManualChange, proposeOnly: boolean) => typedError<ChangeItem, AppError>(__TAURI_INVOKE("add_change", { change, proposeOnly })),
 	bill: () => typedError<BillView, AppError>(__TAURI_INVOKE("bill")),
 	/**  A page of one office's bill lines. */
 	billLines: (office: string, offset: number, limit: number) => typedError<LinePage, AppError>(__TAURI_INVOKE("bill_lines", { office, offset, limit })),
@@ -107,6 +107,18 @@ export type BilledView = {
 	month: string,
 	office: string,
 	amount: number,
+};
+
+export type ChangeItem = {
+	id: number,
+	kind: string,
+	status: string,
+	source: string,
+	employee_no: string | null,
+	/**  Old → new, in the clerk's words. */
+	summary: string,
+	/**  The finding's code of a note (確認事項). */
+	code?: string | null,
 };
 
 /**  A change or note as listed (`changes list`). */

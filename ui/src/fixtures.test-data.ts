@@ -1,6 +1,6 @@
 // Answers of the Rust side for the screens' smoke test (App.test.ts).
 
-import type { BillView, ChangeView, LinePage, MemberRow, Overview, Reconciliation } from './bindings'
+import type { BillView, ChangeItem, LinePage, MemberRow, Overview, Reconciliation } from './bindings'
 
 const totals = { premium_total: 1234567, fee: 24691, fee_tax: 2469, invoice_amount: 1261727 }
 
@@ -27,11 +27,11 @@ export const overview: Overview = {
   demo: true,
 }
 
-export const changes: ChangeView[] = [
-  { id: 1, kind: 'hire', status: 'proposed', source: 'hr.xlsx', employee_no: '000301', summary: '入社: 000301 佐藤 事業所O001', change: null },
-  { id: 2, kind: 'withdrawal', status: 'proposed', source: 'hr.xlsx', employee_no: '000147', summary: '脱退: 加入E000147-1 2026-12-10 選択end', change: null },
-  { id: 3, kind: 'transfer', status: 'accepted', source: 'hr.xlsx', employee_no: '000002', summary: '事業所異動: 000002 → O002', change: null },
-  { id: 4, kind: 'update', status: 'note', source: 'hr.xlsx', employee_no: '000003', summary: '確認: 生年月日が違います', code: 'H2001', change: null },
+export const changes: ChangeItem[] = [
+  { id: 1, kind: 'hire', status: 'proposed', source: 'hr.xlsx', employee_no: '000301', summary: '入社: 000301 佐藤 事業所O001' },
+  { id: 2, kind: 'withdrawal', status: 'proposed', source: 'hr.xlsx', employee_no: '000147', summary: '脱退: 加入E000147-1 2026-12-10 選択end' },
+  { id: 3, kind: 'transfer', status: 'accepted', source: 'hr.xlsx', employee_no: '000002', summary: '事業所異動: 000002 → O002' },
+  { id: 4, kind: 'update', status: 'note', source: 'hr.xlsx', employee_no: '000003', summary: '確認: 生年月日が違います', code: 'H2001' },
 ]
 
 export function memberRow(i: number): MemberRow {

@@ -10,6 +10,7 @@
 //! never re-reads the package; the members table is kept here, folded for search.
 
 mod bill;
+mod changes;
 pub mod demo;
 mod members;
 mod month;
@@ -26,14 +27,15 @@ use infoone_app::infoone_store::Store;
 use infoone_app::submit::{Outgoing, ServerConfig};
 use infoone_app::unpaid::UnpaidItem;
 use infoone_app::{
-    AppError, ChangeView, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange, MonthRef,
-    Result, Selection,
+    AppError, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange, MonthRef, Result,
+    Selection,
 };
 use infoone_client::{EnvOr, Keyring, Online, Options, Token, TokenStore};
 use infoone_domain::deduction::Mode;
 use serde::Serialize;
 
 pub use bill::{BillView, LinePage, OfficeRow};
+pub use changes::ChangeItem;
 use infoone_app::member_index;
 pub use members::{MemberPage, MemberQuery};
 pub use month::{Dashboard, Step};
@@ -279,8 +281,9 @@ impl Session {
         self.step(true, |s, at| infoone_app::export::import_roster(s, at, file, now()))
     }
 
-    pub fn changes(&self) -> Result<Vec<ChangeView>> {
-        self.step(false, infoone_app::list_changes)
+    pub fn changes(&self) -> Result<Vec<ChangeItem>> {
+        let list = self.step(false, infoone_app::list_changes)?;
+        Ok(list.into_iter().map(ChangeItem::from).collect())
     }
 
     /// Each office's amount now and after accepting `ids`, nothing stored.
@@ -302,9 +305,10 @@ impl Session {
     }
 
     /// A manual change (paper form), accepted at once unless `propose_only`.
-    pub fn add_change(&self, change: &ManualChange, propose_only: bool) -> Result<ChangeView> {
+    pub fn add_change(&self, change: &ManualChange, propose_only: bool) -> Result<ChangeItem> {
         let c = change.to_change()?;
-        self.step(true, |s, at| infoone_app::add_change(s, at, c, propose_only, now()))
+        let view = self.step(true, |s, at| infoone_app::add_change(s, at, c, propose_only, now()))?;
+        Ok(view.into())
     }
 
     /// The bill screen: the month's and each office's amounts, without the lines.

@@ -3,6 +3,7 @@
 // banner, busy, overview refreshed after a change) or `read` (quiet loads).
 
 import { Channel } from '@tauri-apps/api/core'
+import { tick } from 'svelte'
 import { commands, type AppError, type Overview, type Progress } from '../bindings'
 import { LANG_KEY, label, savedLang, translate, type Key, type Lang } from './i18n'
 import type { Screen } from './next'
@@ -87,8 +88,11 @@ export async function act<T>(
       return undefined
     }
     if (opts.changes) {
-      await refresh()
+      // The screens reload first (their reads are quick), then the overview (the dashboard's
+      // figures: after a change, the month's bill made again, seconds on a big group).
       app.version++
+      await tick()
+      await refresh()
     }
     const n = opts.notice?.(r.data)
     if (n) app.notice = n

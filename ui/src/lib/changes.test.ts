@@ -1,15 +1,14 @@
 import { expect, test } from 'vitest'
-import type { ChangeView } from '../bindings'
+import type { ChangeItem } from '../bindings'
 import { categoryOf, countByStatus, groupChanges, selectable, sortedIds } from './changes'
 
-const c = (id: number, kind: string, status = 'proposed'): ChangeView => ({
+const c = (id: number, kind: string, status = 'proposed'): ChangeItem => ({
   id,
   kind,
   status,
   source: 'hr.xlsx',
   employee_no: '000001',
   summary: `${kind} ${id}`,
-  change: null,
 })
 
 test('new, changed and ended are told apart', () => {

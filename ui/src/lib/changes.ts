@@ -1,6 +1,6 @@
 // Change kinds as the review screen tells them apart: new, changed, ended (and notes).
 
-import type { ChangeView } from '../bindings'
+import type { ChangeItem } from '../bindings'
 
 export type Category = 'new' | 'changed' | 'ended' | 'note'
 
@@ -19,7 +19,7 @@ const CATEGORY: Record<string, Category> = {
 }
 
 /** The category of a change; notes (確認事項) are their own, whatever their kind. */
-export function categoryOf(c: Pick<ChangeView, 'kind' | 'status'>): Category {
+export function categoryOf(c: Pick<ChangeItem, 'kind' | 'status'>): Category {
   if (c.status === 'note') return 'note'
   return CATEGORY[c.kind] ?? 'changed'
 }
@@ -30,11 +30,11 @@ const KIND_ORDER = ['hire', 'join', 'transfer', 'plan_change', 'update', 'status
 export interface Group {
   kind: string
   category: Category
-  items: ChangeView[]
+  items: ChangeItem[]
 }
 
 /** Changes grouped by kind: new first, then changed, ended, notes; newest first within. */
-export function groupChanges(list: ChangeView[]): Group[] {
+export function groupChanges(list: ChangeItem[]): Group[] {
   const groups = new Map<string, Group>()
   for (const c of list) {
     const category = categoryOf(c)
@@ -53,12 +53,12 @@ export function groupChanges(list: ChangeView[]): Group[] {
 }
 
 /** Whether the clerk can tick this change (only proposed ones are decided here). */
-export function selectable(c: Pick<ChangeView, 'status'>): boolean {
+export function selectable(c: Pick<ChangeItem, 'status'>): boolean {
   return c.status === 'proposed'
 }
 
 /** Count per status. */
-export function countByStatus(list: Pick<ChangeView, 'status'>[]): Record<string, number> {
+export function countByStatus(list: Pick<ChangeItem, 'status'>[]): Record<string, number> {
   const out: Record<string, number> = {}
   for (const c of list) out[c.status] = (out[c.status] ?? 0) + 1
   return out
