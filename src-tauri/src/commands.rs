@@ -6,13 +6,14 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use infoone_app::backup::RestoreSummary;
-use infoone_app::browse::{AuditView, MemberDetail, Preview, Reconciliation};
+use infoone_app::browse::{AuditView, MemberDetail, Preview};
 use infoone_app::export::ExportSummary;
 use infoone_app::submit::ServerConfig;
 use infoone_app::unpaid::UnpaidItem;
 use infoone_app::{AppError, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange};
 use infoone_desk::{
-    BillView, ChangeItem, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection, Session, SubmitView,
+    BillView, ChangeItem, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection, ReconPage, ReconQuery,
+    Session, SubmitView,
 };
 use serde::Deserialize;
 use tauri::ipc::Channel;
@@ -289,8 +290,8 @@ pub async fn import_deductions(
 
 #[tauri::command]
 #[specta::specta]
-pub async fn reconciliation(desk: State<'_, Desk>, app: AppHandle) -> Res<Reconciliation> {
-    run(&desk, &app, |s, _, _| s.reconciliation()).await
+pub async fn reconciliation(desk: State<'_, Desk>, app: AppHandle, query: ReconQuery) -> Res<ReconPage> {
+    run(&desk, &app, move |s, _, _| s.reconciliation(&query)).await
 }
 
 #[tauri::command]

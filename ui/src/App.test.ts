@@ -39,7 +39,7 @@ Object.assign(commands, {
   ),
   bill: vi.fn(() => ok(data.bill)),
   billLines: vi.fn((office: string, offset: number, limit: number) => ok(data.linePage(office, offset, limit, office === 'O001' ? 1200 : 1))),
-  reconciliation: vi.fn(() => ok(data.recon)),
+  reconciliation: vi.fn((q: { bucket: string | null; offset: number; limit: number }) => ok(data.reconPage(q))),
   unpaid: vi.fn(() => ok([])),
   audit: vi.fn(() => ok([{ id: 1, at: '2026-12-05 09:00', group: 'G0001', month: '2026-12', action: 'load', key: null, before: null, after: null, source: 'x.json', detail: null }])),
   protection: vi.fn(() =>

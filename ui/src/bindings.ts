@@ -29,7 +29,7 @@ export const commands = {
 	/**  Open this month's output folder in the system's file manager. */
 	openOutDir: () => typedError<string, AppError>(__TAURI_INVOKE("open_out_dir")),
 	importDeductions: (source: Source, full: boolean, onProgress: Channel<Progress>) => typedError<DeductionSummary | null, AppError>(__TAURI_INVOKE("import_deductions", { source, full, onProgress })),
-	reconciliation: () => typedError<Reconciliation, AppError>(__TAURI_INVOKE("reconciliation")),
+	reconciliation: (query: ReconQuery) => typedError<ReconPage, AppError>(__TAURI_INVOKE("reconciliation", { query })),
 	exportReconciliation: () => typedError<ExportSummary, AppError>(__TAURI_INVOKE("export_reconciliation")),
 	importBankResult: (source: Source) => typedError<ExportSummary | null, AppError>(__TAURI_INVOKE("import_bank_result", { source })),
 	unpaid: (all: boolean) => typedError<UnpaidItem[], AppError>(__TAURI_INVOKE("unpaid", { all })),
@@ -461,6 +461,36 @@ export type Protection = {
 	backups: BackupInfo[],
 };
 
+export type ReconPage = {
+	/**  The deduction results' file and mode (`full` or `exceptions`). */
+	source: string,
+	mode: string,
+	payable: number,
+	/**  Rows in every bucket. */
+	all: number,
+	/**  Rows per bucket. */
+	buckets: { [key in string]: number },
+	/**  Rows of the asked bucket. */
+	total: number,
+	offset: number,
+	/**
+	 *  Differences first (not deducted, partly deducted, not on the bill, matched), then by
+	 *  office and employee number.
+	 */
+	rows: ReconRow[],
+	/**  The first [`UNDEDUCTED_LISTED`] items carried over or billed to the person. */
+	undeducted: UndeductedDoc[],
+	undeducted_total: number,
+};
+
+/**  What the reconciliation table asks for. */
+export type ReconQuery = {
+	/**  `not_deducted`, `partial`, `not_billed` or `matched`; none for every row. */
+	bucket: string | null,
+	offset: number,
+	limit: number,
+};
+
 /**  One member's line in the reconciliation of billed against deducted. */
 export type ReconRow = {
 	employee_no: string,
@@ -472,17 +502,6 @@ export type ReconRow = {
 	/**  `matched`, `partial`, `not_deducted` or `not_billed`. */
 	bucket: string,
 	reason: string | null,
-};
-
-export type Reconciliation = {
-	source: string,
-	mode: string,
-	rows: ReconRow[],
-	/**  Rows per bucket. */
-	buckets: { [key in string]: number },
-	/**  What goes on: carried over to next month, or billed to the person. */
-	undeducted: UndeductedDoc[],
-	payable: number,
 };
 
 /**  What a restore did. */

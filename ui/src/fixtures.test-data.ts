@@ -1,6 +1,6 @@
 // Answers of the Rust side for the screens' smoke test (App.test.ts).
 
-import type { BillView, ChangeItem, LinePage, MemberRow, Overview, Reconciliation } from './bindings'
+import type { BillView, ChangeItem, LinePage, MemberRow, Overview, ReconPage } from './bindings'
 
 const totals = { premium_total: 1234567, fee: 24691, fee_tax: 2469, invoice_amount: 1261727 }
 
@@ -71,14 +71,32 @@ export function linePage(office: string, offset: number, limit: number, total: n
   }
 }
 
-export const recon: Reconciliation = {
-  source: 'deductions.csv',
-  mode: 'exceptions',
-  rows: [
-    { employee_no: '000001', name: 'A', office: 'O001', billed: 1200, deducted: 1200, undeducted: 0, bucket: 'matched', reason: null },
-    { employee_no: '000147', name: 'B', office: 'O001', billed: 1500, deducted: 0, undeducted: 1500, bucket: 'not_deducted', reason: '休職' },
-  ],
-  buckets: { matched: 1, not_deducted: 1 },
-  undeducted: [],
-  payable: 1000,
+/** A reconciliation of 2,000 members, 600 not deducted, paged as the session pages it. */
+export function reconPage(q: { bucket: string | null; offset: number; limit: number }): ReconPage {
+  const rows = Array.from({ length: 2000 }, (_, i) => {
+    const missed = i < 600
+    return {
+      employee_no: i === 0 ? '000147' : String(100000 + i),
+      name: `加入者${i}`,
+      office: 'O001',
+      billed: 1500,
+      deducted: missed ? 0 : 1500,
+      undeducted: missed ? 1500 : 0,
+      bucket: missed ? 'not_deducted' : 'matched',
+      reason: missed ? '休職' : null,
+    }
+  })
+  const of = rows.filter((r) => q.bucket === null || r.bucket === q.bucket)
+  return {
+    source: 'deductions.csv',
+    mode: 'exceptions',
+    payable: 1000,
+    all: rows.length,
+    buckets: { not_deducted: 600, matched: 1400 },
+    total: of.length,
+    offset: q.offset,
+    rows: of.slice(q.offset, q.offset + q.limit),
+    undeducted: [],
+    undeducted_total: 0,
+  }
 }

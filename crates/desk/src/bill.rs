@@ -3,9 +3,6 @@
 //! lines; the window receives the few hundred it shows (like the members table), never the whole
 //! document, so the webview's thread never parses or holds it.
 
-use std::sync::Arc;
-
-use infoone_app::MonthRef;
 use infoone_formats::bill_doc::{BillDoc, CommissionDoc, FindingDoc, IndividualDoc, LineDoc, TotalsDoc};
 use serde::Serialize;
 
@@ -108,24 +105,6 @@ pub fn lines(doc: &BillDoc, office: &str, offset: u32, limit: u32) -> LinePage {
         total: count(all.len()),
         offset: count(start),
         lines: all[start..end].to_vec(),
-    }
-}
-
-/// The bill last shown, kept for its lines until the next change of data.
-#[derive(Default)]
-pub(crate) struct Kept(Option<(MonthRef, Arc<BillDoc>)>);
-
-impl Kept {
-    pub(crate) fn get(&self, at: &MonthRef) -> Option<Arc<BillDoc>> {
-        self.0.as_ref().filter(|(m, _)| m == at).map(|(_, d)| Arc::clone(d))
-    }
-
-    pub(crate) fn set(&mut self, at: &MonthRef, doc: Arc<BillDoc>) {
-        self.0 = Some((at.clone(), doc));
-    }
-
-    pub(crate) fn clear(&mut self) {
-        self.0 = None;
     }
 }
 

@@ -12,9 +12,11 @@
 mod bill;
 mod changes;
 pub mod demo;
+mod kept;
 mod members;
 mod month;
 mod protection;
+mod recon;
 mod settings;
 
 use std::path::{Path, PathBuf};
@@ -40,6 +42,7 @@ use infoone_app::member_index;
 pub use members::{MemberPage, MemberQuery};
 pub use month::{Dashboard, Step};
 pub use protection::Protection;
+pub use recon::{ReconPage, ReconQuery};
 pub use settings::Settings;
 
 fn now() -> NaiveDateTime {
@@ -100,7 +103,8 @@ struct Inner {
     settings: Settings,
     connection: Option<Connection>,
     members: members::Cache,
-    bill: bill::Kept,
+    bill: kept::Kept<infoone_formats::bill_doc::BillDoc>,
+    recon: kept::Kept<Reconciliation>,
 }
 
 impl Inner {
@@ -108,6 +112,7 @@ impl Inner {
     fn forget(&mut self) {
         self.members.clear();
         self.bill.clear();
+        self.recon.clear();
     }
 }
 
@@ -161,7 +166,8 @@ impl Session {
                 settings,
                 connection: None,
                 members: members::Cache::default(),
-                bill: bill::Kept::default(),
+                bill: kept::Kept::default(),
+                recon: kept::Kept::default(),
             }),
             tokens,
             demo: Mutex::new(None),
@@ -324,18 +330,28 @@ impl Session {
     /// The month's bill, kept until the next change of data so that opening an office's lines
     /// does not make the document again.
     fn bill_doc(&self) -> Result<Arc<infoone_formats::bill_doc::BillDoc>> {
+        self.kept(|i| &mut i.bill, infoone_app::bill)
+    }
+
+    /// A document of the month kept in `slot` until the next change of data, else made (and
+    /// kept unless the data changed meanwhile).
+    fn kept<T>(
+        &self,
+        slot: impl Fn(&mut Inner) -> &mut kept::Kept<T>,
+        make: impl FnOnce(&mut Store, &MonthRef) -> Result<T>,
+    ) -> Result<Arc<T>> {
         let at = self.at()?;
         let generation = {
-            let inner = self.inner()?;
-            if let Some(doc) = inner.bill.get(&at) {
+            let mut inner = self.inner()?;
+            if let Some(doc) = slot(&mut inner).get(&at) {
                 return Ok(doc);
             }
             inner.members.generation()
         };
-        let doc = Arc::new(infoone_app::bill(&mut *self.store()?, &at)?);
+        let doc = Arc::new(make(&mut *self.store()?, &at)?);
         let mut inner = self.inner()?;
         if inner.members.generation() == generation {
-            inner.bill.set(&at, Arc::clone(&doc));
+            slot(&mut inner).set(&at, Arc::clone(&doc));
         }
         Ok(doc)
     }
@@ -484,8 +500,10 @@ impl Session {
         })
     }
 
-    pub fn reconciliation(&self) -> Result<Reconciliation> {
-        self.step(false, browse::reconciliation)
+    /// A page of the reconciliation (billed against deducted per member), one bucket or all.
+    pub fn reconciliation(&self, q: &ReconQuery) -> Result<ReconPage> {
+        let recon = self.kept(|i| &mut i.recon, browse::reconciliation)?;
+        Ok(recon::page(&recon, q))
     }
 
     /// The reconciliation as an Excel workbook in this month's output folder.

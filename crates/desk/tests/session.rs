@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use infoone_app::{ErrorCode, ManualChange};
-use infoone_desk::{MemberQuery, Session};
+use infoone_desk::{MemberQuery, ReconQuery, Session};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -192,12 +192,33 @@ fn the_whole_month_through_the_session() {
     // Deduction results, the reconciliation in buckets.
     let ded = ok(session.import_deductions(&sample("deductions.csv"), false, &|_| {}));
     assert!(ded.not_in_full > 0);
-    let recon = ok(session.reconciliation());
-    assert_eq!(recon.buckets.values().sum::<usize>(), recon.rows.len());
+    let all = |offset| ReconQuery {
+        bucket: None,
+        offset,
+        limit: 1000,
+    };
+    let recon = ok(session.reconciliation(&all(0)));
+    assert_eq!(recon.buckets.values().sum::<u32>(), recon.all);
+    assert_eq!(recon.total, recon.all);
     assert!(recon.buckets.get("matched").copied().unwrap_or(0) > 0);
+    // Every row once across the pages; a bucket's pages hold that bucket only.
+    let mut rows = recon.rows.clone();
+    while rows.len() < recon.all as usize {
+        let page = ok(session.reconciliation(&all(rows.len() as u32)));
+        assert!(!page.rows.is_empty());
+        rows.extend(page.rows);
+    }
+    assert_eq!(rows.len(), recon.all as usize);
+    let missed = ok(session.reconciliation(&ReconQuery {
+        bucket: Some("not_deducted".into()),
+        offset: 0,
+        limit: 1000,
+    }));
+    assert_eq!(missed.total, recon.buckets.get("not_deducted").copied().unwrap_or(0));
+    assert!(missed.rows.iter().all(|r| r.bucket == "not_deducted"));
     assert_eq!(ok(session.overview()).current.unwrap().next, "submit");
     let xlsx = ok(session.export_reconciliation());
-    assert_eq!(xlsx.records, recon.rows.len());
+    assert_eq!(xlsx.records, recon.all as usize);
     assert!(Path::new(&xlsx.files[0]).exists());
 
     // One click: submitted, a receipt number.

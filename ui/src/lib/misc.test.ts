@@ -3,9 +3,7 @@ import { debounce } from './debounce'
 import { guessKind } from './drop'
 import { buildChange, fieldId } from './manual'
 import { cell, tableOf } from './payments'
-import { bucketCounts, reconRows } from './recon'
 import { settle, toAppError } from './result'
-import type { ReconRow } from '../bindings'
 
 afterEach(() => {
   vi.useRealTimers()
@@ -58,28 +56,6 @@ test('a dropped file is guessed from the screen, then its name', () => {
   expect(guessKind('deductions', 'result.txt')).toBe('bank_result')
   expect(guessKind('dashboard', 'bill-package.json')).toBe('package')
   expect(guessKind('dashboard', '控除結果.csv')).toBe('deductions')
-})
-
-const r = (employee_no: string, bucket: string, office = 'O1'): ReconRow => ({
-  employee_no,
-  name: '',
-  office,
-  billed: 100,
-  deducted: 0,
-  undeducted: 100,
-  bucket,
-  reason: null,
-})
-
-test('the reconciliation shows differences first', () => {
-  const rows = [r('3', 'matched'), r('1', 'partial'), r('2', 'not_deducted'), r('4', 'not_billed')]
-  expect(reconRows(rows, 'all').map((x) => x.bucket)).toEqual(['not_deducted', 'partial', 'not_billed', 'matched'])
-  expect(reconRows(rows, 'partial').map((x) => x.employee_no)).toEqual(['1'])
-  // Rows already in order (as the session sends them) are used as they are.
-  const sorted = reconRows(rows, 'all')
-  expect(reconRows(sorted, 'all')).toBe(sorted)
-  expect(bucketCounts(rows, undefined)).toEqual({ not_deducted: 1, partial: 1, not_billed: 1, matched: 1 })
-  expect(bucketCounts(rows, { matched: 7 })).toMatchObject({ matched: 7, partial: 1 })
 })
 
 test('payments: per-office rows as a table, else nothing', () => {

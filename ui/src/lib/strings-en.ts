@@ -312,6 +312,7 @@ export const en: Record<Key, string> = {
   'ded.reason': 'Reason',
   'ded.bucket': 'Result',
   'ded.undeductedList': 'Where the undeducted goes',
+  'ded.undeductedMore': '{n} more: every item is in the exported reconciliation (xlsx)',
   'ded.handling': 'Handling',
   'ded.noRecon': 'No deduction results imported yet.',
   'ded.bank': 'Bank transfer results',

@@ -310,6 +310,7 @@ export const ja = {
   'ded.reason': '理由',
   'ded.bucket': '照合結果',
   'ded.undeductedList': '未控除の行き先',
+  'ded.undeductedMore': 'ほか {n}件（すべて照合表のExcel出力にあります）',
   'ded.handling': '扱い',
   'ded.noRecon': 'まだ控除結果を取り込んでいません。',
   'ded.bank': '口座振替の結果',
