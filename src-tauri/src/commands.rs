@@ -12,8 +12,8 @@ use infoone_app::submit::ServerConfig;
 use infoone_app::unpaid::UnpaidItem;
 use infoone_app::{AppError, DecisionSummary, DeductionSummary, ErrorCode, HrImport, LoadSummary, ManualChange};
 use infoone_desk::{
-    BillView, ChangeItem, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection, ReconPage, ReconQuery,
-    Session, SubmitView,
+    BillView, ChangeItem, ChangeList, ChangeQuery, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection,
+    ReconPage, ReconQuery, Session, SubmitView,
 };
 use serde::Deserialize;
 use tauri::ipc::Channel;
@@ -159,8 +159,8 @@ pub async fn import_roster(desk: State<'_, Desk>, app: AppHandle, source: Source
 
 #[tauri::command]
 #[specta::specta]
-pub async fn changes(desk: State<'_, Desk>, app: AppHandle) -> Res<Vec<ChangeItem>> {
-    run(&desk, &app, |s, _, _| s.changes()).await
+pub async fn changes(desk: State<'_, Desk>, app: AppHandle, query: ChangeQuery) -> Res<ChangeList> {
+    run(&desk, &app, move |s, _, _| s.changes(&query)).await
 }
 
 #[tauri::command]

@@ -22,7 +22,7 @@ Object.assign(commands, {
   overview: vi.fn(() => ok(data.overview)),
   warm: vi.fn(() => ok(null)),
   selectMonth: vi.fn(() => ok(null)),
-  changes: vi.fn(() => ok(data.changes)),
+  changes: vi.fn(() => ok(data.changeList)),
   preview: vi.fn(() =>
     ok({ offices: [{ office: 'O001', name: '本社', before: 1000, after: 1500, delta: 500 }], before_total: 1000, after_total: 1500, refused: [] }),
   ),

@@ -12,7 +12,7 @@ export const commands = {
 	loadFromServer: (month: string) => typedError<LoadSummary, AppError>(__TAURI_INVOKE("load_from_server", { month })),
 	importHr: (source: Source, onProgress: Channel<Progress>) => typedError<HrImport | null, AppError>(__TAURI_INVOKE("import_hr", { source, onProgress })),
 	importRoster: (source: Source) => typedError<ExportSummary | null, AppError>(__TAURI_INVOKE("import_roster", { source })),
-	changes: () => typedError<ChangeItem[], AppError>(__TAURI_INVOKE("changes")),
+	changes: (query: ChangeQuery) => typedError<ChangeList, AppError>(__TAURI_INVOKE("changes", { query })),
 	preview: (ids: number[]) => typedError<Preview, AppError>(__TAURI_INVOKE("preview", { ids })),
 	accept: (ids: number[] | null, onProgress: Channel<Progress>) => typedError<DecisionSummary, AppError>(__TAURI_INVOKE("accept", { ids, onProgress })),
 	reject: (ids: number[]) => typedError<DecisionSummary, AppError>(__TAURI_INVOKE("reject", { ids })),
@@ -109,6 +109,20 @@ export type BilledView = {
 	amount: number,
 };
 
+export type ChangeGroup = {
+	/**  `category:kind`. */
+	key: string,
+	kind: string,
+	/**  `new`, `changed`, `ended` or `note`. */
+	category: string,
+	total: number,
+	/**  The group's proposed changes (what the group's check box ticks). */
+	open: number[],
+	offset: number,
+	/**  Newest first, from `offset`. */
+	items: ChangeItem[],
+};
+
 export type ChangeItem = {
 	id: number,
 	kind: string,
@@ -119,6 +133,27 @@ export type ChangeItem = {
 	summary: string,
 	/**  The finding's code of a note (確認事項). */
 	code?: string | null,
+};
+
+/**  The month's changes as the review screen lists them. */
+export type ChangeList = {
+	/**  New first, then changed, ended, notes. */
+	groups: ChangeGroup[],
+	/**  Changes per status (`proposed`, `accepted`, `rejected`, `note`). */
+	counts: { [key in string]: number },
+	/**  Changes still to decide (what 「提案中をすべて承認」 accepts). */
+	proposed: number,
+};
+
+/**
+ *  What the review list asks for: the first `limit` of every group, or (`group`) the next page
+ *  of one group.
+ */
+export type ChangeQuery = {
+	/**  A group's key (`category:kind`); none for every group. */
+	group: string | null,
+	offset: number,
+	limit: number,
 };
 
 /**  A change or note as listed (`changes list`). */

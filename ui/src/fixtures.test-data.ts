@@ -1,6 +1,6 @@
 // Answers of the Rust side for the screens' smoke test (App.test.ts).
 
-import type { BillView, ChangeItem, LinePage, MemberRow, Overview, ReconPage } from './bindings'
+import type { BillView, ChangeGroup, ChangeItem, ChangeList, LinePage, MemberRow, Overview, ReconPage } from './bindings'
 
 const totals = { premium_total: 1234567, fee: 24691, fee_tax: 2469, invoice_amount: 1261727 }
 
@@ -33,6 +33,24 @@ export const changes: ChangeItem[] = [
   { id: 3, kind: 'transfer', status: 'accepted', source: 'hr.xlsx', employee_no: '000002', summary: '事業所異動: 000002 → O002' },
   { id: 4, kind: 'update', status: 'note', source: 'hr.xlsx', employee_no: '000003', summary: '確認: 生年月日が違います', code: 'H2001' },
 ]
+
+function group(key: string, items: ChangeItem[]): ChangeGroup {
+  const [category, kind] = key.split(':')
+  const open = items.filter((c) => c.status === 'proposed').map((c) => c.id)
+  return { key, kind, category, total: items.length, open, offset: 0, items }
+}
+
+/** The review list as the session groups it: new, changed, ended, notes. */
+export const changeList: ChangeList = {
+  groups: [
+    group('new:hire', [changes[0]]),
+    group('changed:transfer', [changes[2]]),
+    group('ended:withdrawal', [changes[1]]),
+    group('note:update', [changes[3]]),
+  ],
+  counts: { proposed: 2, accepted: 1, note: 1 },
+  proposed: 2,
+}
 
 export function memberRow(i: number): MemberRow {
   const no = String(i + 1).padStart(6, '0')

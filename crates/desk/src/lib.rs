@@ -37,7 +37,7 @@ use infoone_domain::deduction::Mode;
 use serde::Serialize;
 
 pub use bill::{BillView, LinePage, OfficeRow};
-pub use changes::ChangeItem;
+pub use changes::{ChangeGroup, ChangeItem, ChangeList, ChangeQuery};
 use infoone_app::member_index;
 pub use members::{MemberPage, MemberQuery};
 pub use month::{Dashboard, Step};
@@ -287,9 +287,10 @@ impl Session {
         self.step(true, |s, at| infoone_app::export::import_roster(s, at, file, now()))
     }
 
-    pub fn changes(&self) -> Result<Vec<ChangeItem>> {
+    /// The review list: every group's first page, or the next page of one group.
+    pub fn changes(&self, q: &ChangeQuery) -> Result<ChangeList> {
         let list = self.step(false, infoone_app::list_changes)?;
-        Ok(list.into_iter().map(ChangeItem::from).collect())
+        Ok(changes::list(list.into_iter().map(ChangeItem::from).collect(), q))
     }
 
     /// Each office's amount now and after accepting `ids`, nothing stored.

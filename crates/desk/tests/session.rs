@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use infoone_app::{ErrorCode, ManualChange};
-use infoone_desk::{MemberQuery, ReconQuery, Session};
+use infoone_desk::{ChangeQuery, MemberQuery, ReconQuery, Session};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -33,7 +33,7 @@ fn the_whole_month_through_the_session() {
     // Before anything is loaded: an empty window with a message a clerk can act on.
     let empty = ok(session.overview());
     assert!(empty.current.is_none() && empty.months.is_empty());
-    let e = session.changes().err().unwrap();
+    let e = session.changes(&first_pages()).err().unwrap();
     assert_eq!(e.code, ErrorCode::NotFound);
     assert!(
         !e.message.contains("infoone "),
@@ -65,11 +65,11 @@ fn the_whole_month_through_the_session() {
         "社員番号,氏名,事業所コード,生年月日\n000001,山田,O001,1990-13-45\n",
     )
     .unwrap();
-    let before = ok(session.changes()).len();
+    let before = ok(session.changes(&first_pages())).counts;
     let e = session.import_hr(&bad, &|_| {}).err().unwrap();
     assert_eq!(e.code, ErrorCode::BadInput, "{}", e.message);
     assert!(e.message.contains("bad-hr.csv"), "{}", e.message);
-    assert_eq!(ok(session.changes()).len(), before);
+    assert_eq!(ok(session.changes(&first_pages())).counts, before);
 
     // The good file: proposed changes, previewed per office, then accepted.
     let seen = std::sync::Mutex::new(Vec::new());
@@ -85,11 +85,19 @@ fn the_whole_month_through_the_session() {
         &(rows, rows, "加入者と照合しています".to_string())
     );
     assert!(ticks.len() > 50 && ticks.len() <= 102, "{}", ticks.len());
-    let proposed: Vec<i64> = ok(session.changes())
-        .iter()
-        .filter(|c| c.status == "proposed")
-        .map(|c| c.id)
-        .collect();
+    let list = ok(session.changes(&first_pages()));
+    let proposed: Vec<i64> = list.groups.iter().flat_map(|g| g.open.iter().copied()).collect();
+    assert_eq!(proposed.len() as u32, list.proposed);
+    // The next page of a group: the items after the first page, newest first.
+    let big = list.groups.iter().max_by_key(|g| g.total).unwrap();
+    let next = ok(session.changes(&ChangeQuery {
+        group: Some(big.key.clone()),
+        offset: 1,
+        limit: 300,
+    }));
+    assert_eq!(next.groups.len(), 1);
+    assert_eq!(next.groups[0].items.len() as u32, big.total - 1);
+    assert!(next.groups[0].items.windows(2).all(|w| w[0].id > w[1].id));
     let preview = ok(session.preview(&proposed));
     assert_eq!(
         preview.offices.iter().map(|o| o.after).sum::<i64>(),
@@ -283,8 +291,10 @@ fn file_steps_and_the_month_picker_offline() {
     ok(session.select(&sampled.group, &sampled.month));
 
     // Reject one proposed change; the preview of a rejected one still shows its effect.
-    let web = ok(session.changes())
+    let web = ok(session.changes(&first_pages()))
+        .groups
         .into_iter()
+        .flat_map(|g| g.items)
         .find(|c| c.status == "proposed")
         .unwrap();
     assert_eq!(ok(session.reject(vec![web.id])).rejected, 1);
@@ -324,4 +334,13 @@ fn file_steps_and_the_month_picker_offline() {
     let again = ok(Session::open(&db));
     assert_eq!(ok(again.out_dir()), out);
     assert_eq!(ok(again.overview()).current.unwrap().status.group, sampled.group);
+}
+
+/// Every group's first page, as the review screen opens.
+fn first_pages() -> ChangeQuery {
+    ChangeQuery {
+        group: None,
+        offset: 0,
+        limit: 300,
+    }
 }

@@ -1,0 +1,75 @@
+// @vitest-environment jsdom
+// The review list pages through the session: each group's first rows, the next rows of a group
+// on asking, a whole group ticked from its ids (thousands) without its rows.
+
+import { flushSync, mount, tick, unmount } from 'svelte'
+import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import type { ChangeItem } from '../bindings'
+import * as data from '../fixtures.test-data'
+
+const ok = <T>(d: T) => Promise.resolve({ status: 'ok' as const, data: d })
+const commands = vi.hoisted(() => ({}) as Record<string, ReturnType<typeof vi.fn>>)
+vi.mock('../bindings', () => ({ commands }))
+vi.mock('@tauri-apps/api/core', () => ({ Channel: class {} }))
+
+const TOTAL = 5000
+const hire = (i: number): ChangeItem => ({ id: TOTAL - i, kind: 'hire', status: 'proposed', source: 'hr.xlsx', employee_no: null, summary: `入社 ${i}` })
+const open = Array.from({ length: TOTAL }, (_, i) => TOTAL - i)
+
+Object.assign(commands, {
+  changes: vi.fn((q: { group: string | null; offset: number; limit: number }) =>
+    ok({
+      groups: [
+        {
+          key: 'new:hire', kind: 'hire', category: 'new', total: TOTAL, open, offset: q.offset,
+          items: Array.from({ length: Math.min(q.limit, TOTAL - q.offset) }, (_, i) => hire(q.offset + i)),
+        },
+      ],
+      counts: { proposed: TOTAL },
+      proposed: TOTAL,
+    }),
+  ),
+  preview: vi.fn(() => ok({ offices: [], before_total: 0, after_total: 0, refused: [] })),
+})
+
+const $ = (css: string) => document.querySelector<HTMLElement>(css)
+const $$ = (css: string) => [...document.querySelectorAll<HTMLElement>(css)]
+let screen: ReturnType<typeof mount>
+
+async function settle() {
+  for (let i = 0; i < 10; i++) {
+    await tick()
+    await new Promise((r) => setTimeout(r, 0))
+  }
+  flushSync()
+}
+
+beforeAll(async () => {
+  const { app } = await import('../lib/app.svelte')
+  app.overview = data.overview
+  const { default: Changes } = await import('./Changes.svelte')
+  screen = mount(Changes, { target: document.body })
+  await settle()
+})
+
+afterAll(() => unmount(screen))
+
+test('each group shows its first rows and counts them all', () => {
+  expect(commands.changes).toHaveBeenLastCalledWith({ group: null, offset: 0, limit: 300 })
+  expect($$('[data-change-id]')).toHaveLength(300)
+  expect($('#accept-all')!.textContent).toContain('5,000')
+  expect($('table.changes caption')!.textContent).toContain('5,000')
+})
+
+test('the next rows of a group on asking', async () => {
+  $('[data-more-changes="new:hire"]')!.click()
+  await settle()
+  expect(commands.changes).toHaveBeenLastCalledWith({ group: 'new:hire', offset: 300, limit: 900 })
+  expect($$('[data-change-id]')).toHaveLength(1200)
+})
+
+test("a group's box ticks every one of its proposals, shown or not", async () => {
+  $('table.changes thead input[type=checkbox]')!.click()
+  await settle()
+  expect($('.sticky-actions')!.textContent).toContain('5,000')
+})
