@@ -211,6 +211,16 @@ export type DeductionSummary = {
 	findings: FindingDoc[],
 };
 
+/**  Records of one kind added, removed and changed; the first [`NAMED`] keys of each. */
+export type Delta = {
+	added: number,
+	removed: number,
+	changed: number,
+	added_keys: string[],
+	removed_keys: string[],
+	changed_keys: string[],
+};
+
 export type DependentView = {
 	id: string,
 	relation: string,
@@ -319,6 +329,11 @@ export type LoadSummary = {
 	enrollments: number,
 	applications: number,
 	replaced: boolean,
+	/**
+	 *  What changed since the group's last package (the one replaced, else the latest earlier
+	 *  month's); none when no earlier package of the group was loaded here.
+	 */
+	diff: PackageDiff | null,
 };
 
 /**
@@ -459,6 +474,17 @@ export type Overview = {
 	connection: Connection | null,
 	out_dir: string,
 	demo: boolean,
+};
+
+/**  What changed from `before` (the last package: an earlier month, or the one this load replaces). */
+export type PackageDiff = {
+	since_month: string,
+	since_version: string,
+	offices: Delta,
+	/**  Products of the group, their rates and conditions included. */
+	products: Delta,
+	members: Delta,
+	enrollments: Delta,
 };
 
 export type Preview = {

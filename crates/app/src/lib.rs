@@ -35,6 +35,7 @@ use infoone_formats::bill_doc::{self, BillDoc};
 use infoone_formats::change as change_json;
 use infoone_formats::ledger::{enrollment_json, member_json};
 use infoone_formats::package::{self, BillPackage};
+use infoone_formats::package_diff::{self, Fingerprint, PackageDiff};
 use infoone_store::{Audit, ChangeRow, ChangeStatus, MonthRow, MonthState, NewChange, Store, Tx};
 use serde::Serialize;
 
@@ -135,6 +136,24 @@ pub struct LoadSummary {
     pub enrollments: usize,
     pub applications: usize,
     pub replaced: bool,
+    /// What changed since the group's last package (the one replaced, else the latest earlier
+    /// month's); none when no earlier package of the group was loaded here.
+    pub diff: Option<PackageDiff>,
+}
+
+/// `month_caches` kind of a package's fingerprint (`formats::package_diff`).
+const FINGERPRINT: &str = "fingerprint";
+
+/// The fingerprint of the group's last package up to `month` (the month itself when it is
+/// being replaced); none when there is none or it was loaded before fingerprints were kept.
+fn previous_fingerprint(tx: &Tx<'_>, group: &str, month: YearMonth) -> Result<Option<Fingerprint>> {
+    let rows = tx.months_of_group(group)?;
+    let Some(row) = rows.iter().filter(|r| r.month <= month).max_by_key(|r| r.month) else {
+        return Ok(None);
+    };
+    Ok(tx
+        .month_cache(row.id, FINGERPRINT)?
+        .and_then(|(_, body)| serde_json::from_slice(&body).ok()))
 }
 
 /// Refuses an input file larger than `max` bytes before it is read (docs/RELIABILITY.md); a file
@@ -178,7 +197,10 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
     };
     let at = stamp(now);
     let mut cache_key = None;
+    let mut fingerprint = package_diff::fingerprint(&pkg);
+    fingerprint.version = version.clone();
     let summary = store.transaction(|tx| {
+        let before = previous_fingerprint(tx, &pkg.group.code, month)?;
         let existing = tx.month(&pkg.group.code, month)?;
         let replaced = existing.is_some();
         match existing {
@@ -222,6 +244,8 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
         // Web applications come in as proposed joins.
         let row = tx.month(&pkg.group.code, month)?.ok_or_else(|| AppError::not_found("month"))?;
         cache_key = cache::package_key(tx, &row);
+        let body = serde_json::to_vec(&fingerprint).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        tx.put_month_cache(row.id, FINGERPRINT, version.as_bytes(), &body)?;
         let ledger = infoone_formats::ledger::to_ledger(&pkg, &[]);
         let mut existing = existing_payloads(tx, &row)?;
         for app in ledger.applications.values() {
@@ -246,6 +270,7 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
             enrollments: pkg.enrollments.len(),
             applications: pkg.pending_applications.len(),
             replaced,
+            diff: before.map(|b| package_diff::diff(&b, &fingerprint)),
         })
     })?;
     if let Some(key) = cache_key {

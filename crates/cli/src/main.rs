@@ -243,6 +243,9 @@ fn run(cli: Cli) -> Result<(), AppError> {
                 "読み込みました: {} {} 版{}（事業所{}、加入者{}、加入{}、Web申込{}）",
                 s.group, s.month, s.version, s.offices, s.members, s.enrollments, s.applications
             );
+            if let Some(d) = &s.diff {
+                print::package_diff(d);
+            }
         }
         Cmd::Report(ReportCmd::Submit {
             month,

@@ -45,6 +45,32 @@ pub fn hr_import(s: &HrImport) {
     println!("一覧: infoone changes list --month …　承認: infoone changes accept --all --month …");
 }
 
+/// 前回からの変更 after a load: counts per kind of record, and the first keys of each.
+pub fn package_diff(d: &infoone_formats::package_diff::PackageDiff) {
+    println!("前回（{} 版{}）からの変更:", d.since_month, d.since_version);
+    for (what, x) in [
+        ("事業所", &d.offices),
+        ("商品・料率", &d.products),
+        ("加入者", &d.members),
+        ("加入", &d.enrollments),
+    ] {
+        if x.is_empty() {
+            println!("  {what}: 変更なし");
+            continue;
+        }
+        println!("  {what}: 追加{} 削除{} 変更{}", x.added, x.removed, x.changed);
+        for (label, keys) in [
+            ("追加", &x.added_keys),
+            ("削除", &x.removed_keys),
+            ("変更", &x.changed_keys),
+        ] {
+            if !keys.is_empty() {
+                println!("    {label}: {}", keys.join(" "));
+            }
+        }
+    }
+}
+
 /// 未入金一覧: one line per row, oldest due date first.
 pub fn unpaid(list: &[infoone_app::unpaid::UnpaidItem]) {
     if list.is_empty() {

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod media;
 pub mod package;
 pub mod package_bounds;
+pub mod package_diff;
 pub mod pdf;
 pub mod report;
 pub mod roster;
