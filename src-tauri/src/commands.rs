@@ -15,6 +15,7 @@ use infoone_desk::{
     BillView, ChangeItem, ChangeList, ChangeQuery, LinePage, MemberPage, MemberQuery, Overview, Progress, Protection,
     ReconPage, ReconQuery, Session, SubmitView,
 };
+use infoone_formats::bill_doc::{FindingDoc, IndividualDoc};
 use serde::Deserialize;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -201,6 +202,25 @@ pub async fn add_change(
 #[specta::specta]
 pub async fn bill(desk: State<'_, Desk>, app: AppHandle) -> Res<BillView> {
     run(&desk, &app, |s, _, _| s.bill()).await
+}
+
+/// More of the bill's findings, errors first.
+#[tauri::command]
+#[specta::specta]
+pub async fn bill_findings(desk: State<'_, Desk>, app: AppHandle, offset: u32, limit: u32) -> Res<Vec<FindingDoc>> {
+    run(&desk, &app, move |s, _, _| s.bill_findings(offset, limit)).await
+}
+
+/// More of the bill's individual bills.
+#[tauri::command]
+#[specta::specta]
+pub async fn bill_individual(
+    desk: State<'_, Desk>,
+    app: AppHandle,
+    offset: u32,
+    limit: u32,
+) -> Res<Vec<IndividualDoc>> {
+    run(&desk, &app, move |s, _, _| s.bill_individual(offset, limit)).await
 }
 
 /// A page of one office's bill lines.

@@ -35,6 +35,8 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             add_change,
             bill,
             bill_lines,
+            bill_findings,
+            bill_individual,
             confirm,
             reopen,
             members,

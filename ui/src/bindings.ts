@@ -20,6 +20,10 @@ export const commands = {
 	bill: () => typedError<BillView, AppError>(__TAURI_INVOKE("bill")),
 	/**  A page of one office's bill lines. */
 	billLines: (office: string, offset: number, limit: number) => typedError<LinePage, AppError>(__TAURI_INVOKE("bill_lines", { office, offset, limit })),
+	/**  More of the bill's findings, errors first. */
+	billFindings: (offset: number, limit: number) => typedError<FindingDoc[], AppError>(__TAURI_INVOKE("bill_findings", { offset, limit })),
+	/**  More of the bill's individual bills. */
+	billIndividual: (offset: number, limit: number) => typedError<IndividualDoc[], AppError>(__TAURI_INVOKE("bill_individual", { offset, limit })),
 	confirm: (onProgress: Channel<Progress>) => typedError<BillView, AppError>(__TAURI_INVOKE("confirm", { onProgress })),
 	reopen: (reason: string) => typedError<null, AppError>(__TAURI_INVOKE("reopen", { reason })),
 	members: (query: MemberQuery) => typedError<MemberPage, AppError>(__TAURI_INVOKE("members", { query })),
@@ -188,8 +192,14 @@ export type Dashboard = {
 	 *  `deductions`, `submit`, `done`. The window words it; the rule is here.
 	 */
 	next: string,
-	/**  Error findings block confirmation; warnings are for the clerk to check. */
+	/**
+	 *  Error findings block confirmation; warnings are for the clerk to check. The first
+	 *  [`crate::bill::LISTED`], errors first (the header and dashboard are refreshed after every
+	 *  step: a month with thousands of warnings would cost each refresh their rows).
+	 */
 	findings: FindingDoc[],
+	/**  Every finding of the month. */
+	findings_total: number,
 	errors: number,
 	totals: TotalsDoc,
 	due_date: string,

@@ -13,6 +13,7 @@ export const overview: Overview = {
     steps: ['loaded', 'adjusting', 'confirmed', 'deducted', 'reported', 'closed'].map((code, i) => ({ code, done: i < 1, current: i === 1 })),
     next: 'review_changes',
     findings: [{ code: 'B1001', severity: 'error', message: '料率がありません', office: 'O001', employee_no: '000147', enrollment: null }],
+    findings_total: 1,
     errors: 1,
     totals,
     due_date: '2027-01-27',

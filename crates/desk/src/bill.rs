@@ -59,11 +59,32 @@ fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The first [`LISTED`] findings, errors first (each severity in the engine's order).
+pub fn listed_findings(all: &[FindingDoc]) -> Vec<FindingDoc> {
+    findings(all, 0, LISTED as u32)
+}
+
+/// Findings `offset..offset + limit` (at most 1,000), errors first.
+pub fn findings(all: &[FindingDoc], offset: u32, limit: u32) -> Vec<FindingDoc> {
+    let mut sorted: Vec<&FindingDoc> = all.iter().collect();
+    sorted.sort_by_key(|f| f.severity != "error");
+    let limit = limit.clamp(1, 1000) as usize;
+    sorted.into_iter().skip(offset as usize).take(limit).cloned().collect()
+}
+
+/// Individual bills (個別請求) `offset..offset + limit` (at most 1,000).
+pub fn individual(doc: &BillDoc, offset: u32, limit: u32) -> Vec<IndividualDoc> {
+    let limit = limit.clamp(1, 1000) as usize;
+    doc.individual_bills
+        .iter()
+        .skip(offset as usize)
+        .take(limit)
+        .cloned()
+        .collect()
+}
+
 pub fn view(doc: &BillDoc) -> BillView {
     let errors = doc.findings.iter().filter(|f| f.severity == "error").count();
-    let mut findings: Vec<&FindingDoc> = doc.findings.iter().collect();
-    // Errors first (stable: each severity keeps the engine's order).
-    findings.sort_by_key(|f| f.severity != "error");
     BillView {
         group: doc.group.clone(),
         month: doc.month.clone(),
@@ -82,7 +103,7 @@ pub fn view(doc: &BillDoc) -> BillView {
                 lines: count(o.lines.len()),
             })
             .collect(),
-        findings: findings.into_iter().take(LISTED).cloned().collect(),
+        findings: listed_findings(&doc.findings),
         findings_total: count(doc.findings.len()),
         errors: count(errors),
         individual_bills: doc.individual_bills.iter().take(LISTED).cloned().collect(),
@@ -178,6 +199,14 @@ mod tests {
             ["F99", "F199", "F299", "F0"]
         );
         assert_eq!(v.due_date, "2027-01-27");
+        // The rest of the findings come after, in the same order.
+        let rest = findings(&doc.findings, LISTED as u32, 1000);
+        assert_eq!(rest.len(), 100);
+        assert!(rest.iter().all(|f| f.severity == "warning"));
+        assert_eq!(
+            rest[0].code, "F198",
+            "after F99, F199, F299 and the 197 warnings before it"
+        );
     }
 
     #[test]

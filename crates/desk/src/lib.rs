@@ -328,6 +328,16 @@ impl Session {
         Ok(bill::lines(&*self.bill_doc()?, office, offset, limit))
     }
 
+    /// More of the bill's findings (errors first) after the first ones of [`BillView`].
+    pub fn bill_findings(&self, offset: u32, limit: u32) -> Result<Vec<infoone_formats::bill_doc::FindingDoc>> {
+        Ok(bill::findings(&self.bill_doc()?.findings, offset, limit))
+    }
+
+    /// More of the bill's individual bills after the first ones of [`BillView`].
+    pub fn bill_individual(&self, offset: u32, limit: u32) -> Result<Vec<infoone_formats::bill_doc::IndividualDoc>> {
+        Ok(bill::individual(&*self.bill_doc()?, offset, limit))
+    }
+
     /// The month's bill, kept until the next change of data so that opening an office's lines
     /// does not make the document again.
     fn bill_doc(&self) -> Result<Arc<infoone_formats::bill_doc::BillDoc>> {

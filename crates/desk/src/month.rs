@@ -27,8 +27,12 @@ pub struct Dashboard {
     /// What the clerk does next: `review_changes`, `fix_errors`, `confirm`, `outputs`,
     /// `deductions`, `submit`, `done`. The window words it; the rule is here.
     pub next: String,
-    /// Error findings block confirmation; warnings are for the clerk to check.
+    /// Error findings block confirmation; warnings are for the clerk to check. The first
+    /// [`crate::bill::LISTED`], errors first (the header and dashboard are refreshed after every
+    /// step: a month with thousands of warnings would cost each refresh their rows).
     pub findings: Vec<FindingDoc>,
+    /// Every finding of the month.
+    pub findings_total: u32,
     pub errors: u32,
     pub totals: TotalsDoc,
     pub due_date: String,
@@ -70,7 +74,8 @@ pub(crate) fn dashboard(store: &mut Store, at: &MonthRef, outbox: &[Outgoing]) -
         steps,
         next: next.to_string(),
         errors,
-        findings: bill.findings.clone(),
+        findings: crate::bill::listed_findings(&bill.findings),
+        findings_total: u32::try_from(bill.findings.len()).unwrap_or(u32::MAX),
         totals: bill.totals.clone(),
         due_date: bill.due_date.clone(),
         offices: bill.offices,

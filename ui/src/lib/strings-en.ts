@@ -79,6 +79,7 @@ export const en: Record<Key, string> = {
   'dash.totals': "This month's bill",
   'dash.findings': 'Blocking the confirmation',
   'dash.warnings': 'To check',
+  'dash.findingsMore': '{n} more (all of them on the bill screen)',
   'dash.noFindings': 'Nothing blocks the confirmation.',
   'dash.receipt': 'Receipt no.',
   'dash.changes': 'Changes: {proposed} proposed, {accepted} accepted, {rejected} rejected, {notes} notes',

@@ -77,6 +77,7 @@ export const ja = {
   'dash.totals': '今月の請求',
   'dash.findings': '確定を止めている事項',
   'dash.warnings': '確認事項',
+  'dash.findingsMore': 'ほか {n}件（すべて「請求」の画面で見られます）',
   'dash.noFindings': '確定を止めている事項はありません。',
   'dash.receipt': '受付番号',
   'dash.changes': '異動: 提案中 {proposed}件・承認 {accepted}件・却下 {rejected}件・確認事項 {notes}件',
