@@ -196,7 +196,7 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
         pkg.version.clone()
     };
     let at = stamp(now);
-    let mut cache_key = None;
+    let pkg = Arc::new(pkg);
     let mut fingerprint = package_diff::fingerprint(&pkg);
     fingerprint.version = version.clone();
     let summary = store.transaction(|tx| {
@@ -243,7 +243,9 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
         })?;
         // Web applications come in as proposed joins.
         let row = tx.month(&pkg.group.code, month)?.ok_or_else(|| AppError::not_found("month"))?;
-        cache_key = cache::package_key(tx, &row);
+        if let Some(key) = cache::package_key(tx, &row) {
+            cache::remember_package(tx.memo(), key, &pkg);
+        }
         let body = serde_json::to_vec(&fingerprint).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
         tx.put_month_cache(row.id, FINGERPRINT, version.as_bytes(), &body)?;
         let ledger = infoone_formats::ledger::to_ledger(&pkg, &[]);
@@ -261,6 +263,11 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
             };
             propose(tx, &row, &ledger, &c, "web", &at, &mut existing)?;
         }
+        // The dashboard's figures, made while the package is in memory and kept with the load
+        // (one transaction): a window opened after a load by the CLI shows the month at once,
+        // and the ledger stays kept for the next step.
+        let row = tx.month(&pkg.group.code, month)?.ok_or_else(|| AppError::not_found("month"))?;
+        summary::keep_in(tx, &row)?;
         Ok(LoadSummary {
             group: pkg.group.code.clone(),
             month: month.to_string(),
@@ -273,9 +280,6 @@ pub fn load_package_bytes(store: &mut Store, name: &str, bytes: &[u8], now: Naiv
             diff: before.map(|b| package_diff::diff(&b, &fingerprint)),
         })
     })?;
-    if let Some(key) = cache_key {
-        cache::remember_package(store.memo(), key, &Arc::new(pkg));
-    }
     Ok(summary)
 }
 

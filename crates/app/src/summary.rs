@@ -14,7 +14,7 @@ use infoone_store::{MonthRow, Store, Tx};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{bill_in, find_month, ledger_key, MonthRef, Result};
+use crate::{bill_in, find_month, ledger_key, AppError, ErrorCode, MonthRef, Result};
 
 /// Bumped when the summary's shape or meaning changes, so older cached summaries are not used.
 const VERSION: &str = "summary-1";
@@ -78,4 +78,15 @@ pub fn bill_summary(store: &mut Store, at: &MonthRef) -> Result<BillSummary> {
         }
     }
     Ok(summary)
+}
+
+/// Make the month's summary and keep it, inside `tx` (the load does it while the package it has
+/// just parsed is in memory).
+pub(crate) fn keep_in(tx: &Tx<'_>, row: &MonthRow) -> Result<()> {
+    if let Some(key) = summary_key(tx, row)? {
+        let summary = BillSummary::of(&bill_in(tx, row)?);
+        let body = serde_json::to_string(&summary).map_err(|e| AppError::new(ErrorCode::Internal, e.to_string()))?;
+        tx.put_month_summary(row.id, &key, &body)?;
+    }
+    Ok(())
 }
