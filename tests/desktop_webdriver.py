@@ -293,6 +293,8 @@ def main():
         wait_for("the outputs", lambda: w.js("const p = document.querySelector('#export-progress'); return p && p.value >= p.max && document.querySelectorAll('[data-export]').length >= 5"), timeout=180)
         w.longest_gap("the outputs")
         check(w.no_error(), "invoices, payroll media, Zengin, extract and roster are written")
+        previews = w.find_all('[data-export] [data-open$=".pdf"]')
+        check(len(previews) > 0, f"each invoice PDF has its preview button ({len(previews)} shown)")
         w.snap("outputs")
 
         # 7. The payroll's deduction results; the reconciliation.

@@ -291,6 +291,22 @@ pub async fn open_out_dir(desk: State<'_, Desk>, app: AppHandle) -> Res<String> 
     .await
 }
 
+/// Open one of this month's outputs (a PDF to preview, a workbook) in the system's viewer; the
+/// session refuses any file outside the month's output folder.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_output(desk: State<'_, Desk>, app: AppHandle, file: String) -> Res<String> {
+    run(&desk, &app, move |s, app, _| {
+        let path = s.output_file(&file)?;
+        use tauri_plugin_opener::OpenerExt;
+        app.opener()
+            .open_path(path.display().to_string(), None::<&str>)
+            .map_err(|e| AppError::new(ErrorCode::Internal, format!("{}: {e}", path.display())))?;
+        Ok(path.display().to_string())
+    })
+    .await
+}
+
 #[tauri::command]
 #[specta::specta]
 pub async fn import_deductions(

@@ -44,6 +44,7 @@ fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
             warm,
             export_all,
             open_out_dir,
+            open_output,
             import_deductions,
             reconciliation,
             export_reconciliation,

@@ -32,6 +32,11 @@ export const commands = {
 	exportAll: (onProgress: Channel<Progress>) => typedError<ExportSummary[], AppError>(__TAURI_INVOKE("export_all", { onProgress })),
 	/**  Open this month's output folder in the system's file manager. */
 	openOutDir: () => typedError<string, AppError>(__TAURI_INVOKE("open_out_dir")),
+	/**
+	 *  Open one of this month's outputs (a PDF to preview, a workbook) in the system's viewer; the
+	 *  session refuses any file outside the month's output folder.
+	 */
+	openOutput: (file: string) => typedError<string, AppError>(__TAURI_INVOKE("open_output", { file })),
 	importDeductions: (source: Source, full: boolean, onProgress: Channel<Progress>) => typedError<DeductionSummary | null, AppError>(__TAURI_INVOKE("import_deductions", { source, full, onProgress })),
 	reconciliation: (query: ReconQuery) => typedError<ReconPage, AppError>(__TAURI_INVOKE("reconciliation", { query })),
 	exportReconciliation: () => typedError<ExportSummary, AppError>(__TAURI_INVOKE("export_reconciliation")),

@@ -494,6 +494,22 @@ impl Session {
         Ok(done)
     }
 
+    /// An output of this month to open in the system's viewer (a PDF previewed, a workbook in
+    /// Excel): only a file inside this month's output folder, whatever the window asks for.
+    pub fn output_file(&self, file: &str) -> Result<PathBuf> {
+        let refused = || AppError::bad_input(format!("「{file}」はこの月の出力フォルダにあるファイルではありません"));
+        let dir = self
+            .month_dir()?
+            .canonicalize()
+            .map_err(|e| internal("出力フォルダ", e))?;
+        let path = Path::new(file).canonicalize().map_err(|_| refused())?;
+        if path.starts_with(&dir) && path.is_file() {
+            Ok(path)
+        } else {
+            Err(refused())
+        }
+    }
+
     /// The folder this month's outputs go to (created).
     pub fn month_dir(&self) -> Result<PathBuf> {
         let at = self.at()?;

@@ -196,6 +196,19 @@ fn the_whole_month_through_the_session() {
     assert_eq!(exports.len(), 5);
     assert_eq!(seen.lock().unwrap().last(), Some(&(5, 5)));
     assert!(exports.iter().all(|e| e.files.iter().all(|f| Path::new(f).exists())));
+    // An output opens in the system's viewer; nothing outside the month's folder does.
+    let pdf = exports[0].files.iter().find(|f| f.ends_with(".pdf")).unwrap();
+    assert!(ok(session.output_file(pdf)).ends_with(Path::new(pdf).file_name().unwrap()));
+    let month_dir = ok(session.month_dir());
+    for outside in [
+        "/etc/passwd".to_string(),
+        format!("{}/../../infoone.db", month_dir.display()),
+        month_dir.display().to_string(),
+        format!("{}/no-such.pdf", month_dir.display()),
+    ] {
+        let e = session.output_file(&outside).err().unwrap();
+        assert_eq!(e.code, ErrorCode::BadInput, "{outside}");
+    }
 
     // Deduction results, the reconciliation in buckets.
     let ded = ok(session.import_deductions(&sample("deductions.csv"), false, &|_| {}));

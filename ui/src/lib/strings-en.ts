@@ -295,6 +295,9 @@ export const en: Record<Key, string> = {
   'outputs.records': 'Records',
   'outputs.notes': 'Notes',
   'outputs.open': 'Open the folder',
+  'outputs.preview': 'Preview',
+  'outputs.openFile': 'Open',
+  'outputs.moreFiles': '{n} more files (see “Open the folder”)',
   'outputs.done': 'Every output is written',
   'outputs.needConfirm': 'Outputs can be written once the bill is confirmed.',
 

@@ -293,6 +293,9 @@ export const ja = {
   'outputs.records': '件数',
   'outputs.notes': 'お知らせ',
   'outputs.open': 'フォルダを開く',
+  'outputs.preview': 'プレビュー',
+  'outputs.openFile': '開く',
+  'outputs.moreFiles': 'ほか {n}ファイル（「フォルダを開く」で見られます）',
   'outputs.done': 'すべて出力しました',
   'outputs.needConfirm': '出力は請求の確定後にできます。',
 
