@@ -39,8 +39,8 @@ beforeAll(async () => {
 afterAll(() => unmount(screen))
 
 test('a page of every bucket first, differences first, with each bucket counted', () => {
-  expect(commands.reconciliation).toHaveBeenLastCalledWith({ bucket: null, offset: 0, limit: 300 })
-  expect($$('#recon tbody tr')).toHaveLength(300)
+  expect(commands.reconciliation).toHaveBeenLastCalledWith({ bucket: null, offset: 0, limit: 100 })
+  expect($$('#recon tbody tr')).toHaveLength(100)
   expect($('#recon tbody tr')!.dataset.employeeNo).toBe('000147')
   expect($('[data-bucket="not_deducted"] .count')!.textContent).toBe('600')
   expect($('[data-bucket="matched"] .count')!.textContent).toBe('1,400')
@@ -49,11 +49,11 @@ test('a page of every bucket first, differences first, with each bucket counted'
 test('a bucket is asked for on its own; more rows come a page at a time', async () => {
   $('button[data-bucket="matched"]')!.click()
   await settle()
-  expect(commands.reconciliation).toHaveBeenLastCalledWith({ bucket: 'matched', offset: 0, limit: 300 })
+  expect(commands.reconciliation).toHaveBeenLastCalledWith({ bucket: 'matched', offset: 0, limit: 100 })
   expect($$('#recon tbody tr').every((r) => r.dataset.bucket === 'matched')).toBe(true)
   $('#recon-more')!.click()
   await settle()
-  expect(commands.reconciliation).toHaveBeenLastCalledWith({ bucket: 'matched', offset: 300, limit: 300 })
-  expect($$('#recon tbody tr')).toHaveLength(600)
-  expect($('#recon-more')!.textContent).toContain('800')
+  expect(commands.reconciliation).toHaveBeenLastCalledWith({ bucket: 'matched', offset: 100, limit: 300 })
+  expect($$('#recon tbody tr')).toHaveLength(400)
+  expect($('#recon-more')!.textContent).toContain('1,000')
 })
