@@ -89,9 +89,12 @@ export async function act<T>(
     }
     if (opts.changes) {
       // The screens reload first (their reads are quick), then the overview (the dashboard's
-      // figures: after a change, the month's bill made again, seconds on a big group).
+      // figures: after a change, the month's bill made again, seconds on a big group). The
+      // overview waits for the screens' reads, so the list the clerk looks at never queues
+      // behind it for the session.
       app.version++
       await tick()
+      await Promise.allSettled([...reading])
       await refresh()
     }
     const n = opts.notice?.(r.data)
@@ -106,16 +109,27 @@ export async function act<T>(
 /** A channel for a long step's progress: the header shows it as a bar while the step runs. */
 export function progress(): Channel<Progress> {
   const channel = new Channel<Progress>()
-  channel.onmessage = (p) => (app.progress = p)
+  channel.onmessage = (p) => {
+    app.progress = p
+  }
   return channel
 }
 
+/** The screens' reads under way (see `act`). */
+const reading = new Set<Promise<unknown>>()
+
 /** A quiet read for a screen: failure goes to the banner, nothing else. */
 export async function read<T>(p: () => Promise<Answer<T>>): Promise<T | undefined> {
-  const r = await settle(p())
-  if (r.ok) return r.data
-  showError(r.error)
-  return undefined
+  const pending = settle(p())
+  reading.add(pending)
+  try {
+    const r = await pending
+    if (r.ok) return r.data
+    showError(r.error)
+    return undefined
+  } finally {
+    reading.delete(pending)
+  }
 }
 
 export const hasMonth = () => app.overview?.current != null
