@@ -55,8 +55,8 @@ beforeAll(async () => {
 afterAll(() => unmount(screen))
 
 test('each group shows its first rows and counts them all', () => {
-  expect(commands.changes).toHaveBeenLastCalledWith({ group: null, offset: 0, limit: 100 })
-  expect($$('[data-change-id]')).toHaveLength(100)
+  expect(commands.changes).toHaveBeenLastCalledWith({ group: null, offset: 0, limit: 50 })
+  expect($$('[data-change-id]')).toHaveLength(50)
   expect($('#accept-all')!.textContent).toContain('5,000')
   expect($('table.changes caption')!.textContent).toContain('5,000')
 })
@@ -64,8 +64,8 @@ test('each group shows its first rows and counts them all', () => {
 test('the next rows of a group on asking', async () => {
   $('[data-more-changes="new:hire"]')!.click()
   await settle()
-  expect(commands.changes).toHaveBeenLastCalledWith({ group: 'new:hire', offset: 100, limit: 300 })
-  expect($$('[data-change-id]')).toHaveLength(400)
+  expect(commands.changes).toHaveBeenLastCalledWith({ group: 'new:hire', offset: 50, limit: 300 })
+  expect($$('[data-change-id]')).toHaveLength(350)
 })
 
 test("a group's box ticks every one of its proposals, shown or not", async () => {
