@@ -19,6 +19,7 @@
 //! The connection is plain (`NoTls`): loopback or a private network. TLS to the database is the
 //! operator's choice for a later step (docs/DECISIONS.md).
 
+mod bulk;
 pub mod move_ledger;
 mod tx;
 
