@@ -74,8 +74,8 @@ pub struct Built {
     /// amounts, every confirmed month known), made ahead so a report's check need not wait for
     /// it; taken by the first check (see [`Built::base_ledger`]).
     pub prepared: std::sync::Mutex<Option<d::Ledger>>,
-    /// The JSON served (compact, `version` filled in).
-    pub bytes: Vec<u8>,
+    /// The JSON served (compact, `version` filled in); every GET shares it, none copies it.
+    pub bytes: axum::body::Bytes,
     pub version: String,
     pub summary: Summary,
 }
@@ -110,9 +110,25 @@ impl Built {
     }
 }
 
+/// SHA-256 of what is written to it.
+struct Hashing(Sha256);
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The first 16 hex digits of the SHA-256 of `v`'s JSON, hashed as it is written (a part of a
+/// large package is not first made into one more copy of its JSON).
 fn digest<T: Serialize>(v: &T) -> Result<String, ApiError> {
-    let bytes = serde_json::to_vec(v).map_err(internal)?;
-    Ok(hex(&Sha256::digest(&bytes))[..16].to_string())
+    let mut h = Hashing(Sha256::new());
+    serde_json::to_writer(std::io::BufWriter::with_capacity(64 * 1024, &mut h), v).map_err(internal)?;
+    Ok(hex(&h.0.finalize())[..16].to_string())
 }
 
 fn summarize(pkg: &BillPackage) -> Result<Summary, ApiError> {
@@ -272,7 +288,7 @@ pub fn build_package(tx: &dyn LedgerTx, group: &GroupRow) -> Result<Built, ApiEr
         package,
         billed,
         prepared: std::sync::Mutex::new(None),
-        bytes,
+        bytes: bytes.into(),
         version,
         summary,
     })

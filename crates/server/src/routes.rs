@@ -116,7 +116,7 @@ async fn read_body_within(body: Body, headers: &HeaderMap, limit: usize) -> Resu
         return Err(too_large());
     }
     match axum::body::to_bytes(body, limit).await {
-        Ok(b) => Ok(b.to_vec()),
+        Ok(b) => Ok(Vec::from(b)),
         Err(e) => {
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
             while let Some(s) = source {
@@ -228,20 +228,20 @@ pub async fn get_package(
     check_group(&caller, &group)?;
     let s = st.clone();
     let g = group.clone();
-    let built = st
+    let served = st
         .blocking(move || {
-            let built = s.current_package(&g)?.ok_or_else(|| ApiError::unknown_group(&g))?;
-            if built.package.month != month.to_string() {
-                return Err(not_current(&s, &g, month, &built.package.month)?);
+            let served = s.served_package(&g)?.ok_or_else(|| ApiError::unknown_group(&g))?;
+            if served.month != month.to_string() {
+                return Err(not_current(&s, &g, month, &served.month)?);
             }
-            Ok(built)
+            Ok(served)
         })
         .await?;
-    let etag = HeaderValue::from_str(&format!("\"{}\"", built.version)).map_err(ApiError::internal)?;
-    let mut response = if etag_matches(&headers, &built.version) {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", served.version)).map_err(ApiError::internal)?;
+    let mut response = if etag_matches(&headers, &served.version) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        bytes_response(StatusCode::OK, built.bytes.clone())
+        bytes_response(StatusCode::OK, served.bytes)
     };
     response.headers_mut().insert(header::ETAG, etag);
     response
