@@ -257,6 +257,7 @@ pub async fn post_report(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let mut timing = Timing::new();
     // Who is calling is settled before a byte of the body is read: a request without a valid
     // token (or for another group) costs the server no memory; its connection is closed after
     // the answer (`finish`).
@@ -285,8 +286,9 @@ pub async fn post_report(
             .to_string(),
     };
     let bytes = read_body(&st, body, &headers).await?;
+    timing.mark("body");
     let s = st.clone();
-    st.blocking(move || submit(&s, &caller, &group, month, &key, &bytes))
+    st.blocking(move || submit(&s, &caller, &group, month, &key, &bytes, timing))
         .await
 }
 
@@ -372,8 +374,8 @@ fn submit(
     month: YearMonth,
     key: &str,
     bytes: &[u8],
+    mut timing: Timing,
 ) -> Result<Response, ApiError> {
-    let mut timing = Timing::new();
     let m = month.to_string();
     let body_sha256 = auth::hex(&Sha256::digest(bytes));
     let (g, by_key, by_month) = st.db().read(|tx| {
@@ -501,6 +503,9 @@ fn submit(
     st.forget_package(group);
     let s = st.clone();
     std::thread::spawn(move || s.db().checkpoint());
+    // The month's ledger, bill and report (hundreds of MB for a large group) are freed on a
+    // thread of their own: the clerk's answer does not wait for that.
+    std::thread::spawn(move || drop((built, verified, report)));
     timing.done(group);
     Ok(json_response(StatusCode::CREATED, &ledger::receipt_json(&row)))
 }
