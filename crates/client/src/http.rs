@@ -241,7 +241,7 @@ impl Client {
             .map(|v| v.trim_start_matches("W/").trim_matches('"').to_string());
         let bytes = resp.bytes().await.map_err(|e| from_transport(&e, &self.base))?;
         Ok(FetchedPackage {
-            bytes: bytes.to_vec(),
+            bytes: Vec::from(bytes),
             etag,
         })
     }

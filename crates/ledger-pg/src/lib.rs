@@ -19,6 +19,7 @@
 //! The connection is plain (`NoTls`): loopback or a private network. TLS to the database is the
 //! operator's choice for a later step (docs/DECISIONS.md).
 
+mod bulk;
 pub mod move_ledger;
 mod tx;
 
@@ -164,7 +165,17 @@ pub struct PgLedger {
     driver: Driver,
     /// The URL without its password, for messages.
     shown: String,
+    /// How a write transaction begins ([`BEGIN_WRITE`], or [`BEGIN_WRITE_LZ4`] where the server
+    /// has lz4).
+    begin_write: &'static str,
 }
+
+const BEGIN_WRITE: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+/// Large values (a report's body, a month's billed entries: tens of MB) are compressed with lz4
+/// rather than PostgreSQL's default pglz: about three times faster to write for a little more
+/// room (a 29 MB report body: 0.19 s and 7.0 MB against 0.61 s and 5.4 MB, measured
+/// 2026-12-06). Only what this transaction writes; the stored values read the same either way.
+const BEGIN_WRITE_LZ4: &str = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL default_toast_compression = lz4";
 
 impl std::fmt::Debug for PgLedger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -213,8 +224,16 @@ impl PgLedger {
                 .build()
                 .map_err(|e| StoreError::Backend(format!("PostgreSQL pool: {e}")))?
         };
-        let ledger = PgLedger { pool, driver, shown };
+        let mut ledger = PgLedger {
+            pool,
+            driver,
+            shown,
+            begin_write: BEGIN_WRITE,
+        };
         ledger.migrate()?;
+        if ledger.has_lz4()? {
+            ledger.begin_write = BEGIN_WRITE_LZ4;
+        }
         Ok(ledger)
     }
 
@@ -252,6 +271,17 @@ impl PgLedger {
                 tx.exec("INSERT INTO schema_migrations (version) VALUES ($1)", &[version])?;
             }
             Ok(())
+        })
+    }
+
+    /// Whether the server can compress values with lz4 (built `--with-lz4`, as Debian's is).
+    fn has_lz4(&self) -> Result<bool, StoreError> {
+        self.read(|tx| {
+            let rows = tx.query(
+                "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)",
+                &[],
+            )?;
+            Ok(!rows.is_empty())
         })
     }
 
@@ -303,7 +333,7 @@ impl PgLedger {
     pub fn write<T, E: From<StoreError>>(&self, mut f: impl FnMut(&PgTx<'_>) -> Result<T, E>) -> Result<T, E> {
         let mut retry = 0;
         loop {
-            match self.attempt("BEGIN ISOLATION LEVEL READ COMMITTED", &mut f) {
+            match self.attempt(self.begin_write, &mut f) {
                 Err((_, true)) if retry < WRITE_RETRIES => {
                     retry += 1;
                     std::thread::sleep(backoff(retry));

@@ -16,11 +16,11 @@ use tokio_postgres::Row;
 
 use crate::pg_error;
 
-type Result<T> = std::result::Result<T, StoreError>;
+pub(crate) type Result<T> = std::result::Result<T, StoreError>;
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 /// Rows per bulk INSERT statement.
-const CHUNK: usize = 5_000;
+pub(crate) const CHUNK: usize = 5_000;
 
 /// One open transaction on a pooled connection. Rolled back when dropped without
 /// [`PgTx::commit`] (an error, a panic), so a connection goes back to the pool clean.
@@ -312,6 +312,10 @@ impl LedgerTx for PgTx<'_> {
         Ok(())
     }
 
+    fn srv_close_applications(&self, group: &str, rows: &[(&str, &str)]) -> Result<()> {
+        self.close_applications(group, rows)
+    }
+
     fn srv_members(&self, group: &str) -> Result<Vec<MemberRow>> {
         self.query(
             "SELECT employee_no, base_month, doc, transfers FROM srv_members WHERE group_code = $1 ORDER BY seq",
@@ -353,6 +357,10 @@ impl LedgerTx for PgTx<'_> {
         Ok(())
     }
 
+    fn srv_put_members(&self, group: &str, rows: &[(MemberRow, i64)]) -> Result<()> {
+        self.put_members(group, rows)
+    }
+
     fn srv_insert_members(&self, group: &str, rows: &[MemberRow]) -> Result<()> {
         for (n, chunk) in rows.chunks(CHUNK).enumerate() {
             let nos: Vec<&str> = chunk.iter().map(|m| m.employee_no.as_str()).collect();
@@ -390,6 +398,10 @@ impl LedgerTx for PgTx<'_> {
         Ok(())
     }
 
+    fn srv_put_enrollments(&self, group: &str, rows: &[(String, String, i64)]) -> Result<()> {
+        self.put_enrollments(group, rows)
+    }
+
     fn srv_billed_months(&self, group: &str, from: &str, to: &str) -> Result<Vec<(String, String)>> {
         self.query(
             "SELECT month, doc FROM srv_billed WHERE group_code = $1 AND month >= $2 AND month <= $3 ORDER BY month",
@@ -417,6 +429,10 @@ impl LedgerTx for PgTx<'_> {
             &[&group, &month, &enrollment, &office, &amount],
         )?;
         Ok(())
+    }
+
+    fn srv_adjust_billed_rows(&self, group: &str, month: &str, rows: &[(&str, &str, i64)]) -> Result<()> {
+        self.adjust_billed_rows(group, month, rows)
     }
 
     fn srv_put_billed_month(&self, group: &str, month: &str, doc: &str) -> Result<()> {
@@ -725,6 +741,10 @@ impl LedgerTx for PgTx<'_> {
             ],
         )?;
         Ok(())
+    }
+
+    fn audit_all(&self, entries: &[Audit<'_>]) -> Result<()> {
+        self.audit_rows(entries)
     }
 
     fn audit_log(&self, limit: Option<i64>) -> Result<Vec<AuditRow>> {

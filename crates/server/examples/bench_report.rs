@@ -121,7 +121,7 @@ async fn set_up(
         .expect("package");
     assert_eq!(served.status(), 200);
     let etag = served.headers()["etag"].to_str().expect("etag").to_string();
-    let served = served.bytes().await.expect("package bytes").to_vec();
+    let served = Vec::from(served.bytes().await.expect("package bytes"));
     if verbose {
         println!(
             "  GET package ({:.1} MB): {}",

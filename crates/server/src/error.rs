@@ -116,8 +116,9 @@ pub fn json_response(status: StatusCode, value: &Value) -> Response {
     bytes_response(status, body)
 }
 
-/// Pre-serialised JSON bytes.
-pub fn bytes_response(status: StatusCode, body: Vec<u8>) -> Response {
+/// Pre-serialised JSON bytes (a `Vec` is taken over, `Bytes` shared: neither is copied).
+pub fn bytes_response(status: StatusCode, body: impl Into<axum::body::Bytes>) -> Response {
+    let body: axum::body::Bytes = body.into();
     let mut response = (status, body).into_response();
     response
         .headers_mut()

@@ -11,18 +11,16 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use infoone_domain::bill::{self, Bill, LineKind};
+use infoone_domain::bill::{self, Bill};
 use infoone_domain::change::{self, Change, Touched};
-use infoone_domain::deduction::{self, Handling, Mode, Outcome, Reported};
+use infoone_domain::deduction::{self, Mode, Outcome, Reported};
 use infoone_domain::ledger as d;
 use infoone_domain::money::Yen;
 use infoone_domain::month::YearMonth;
 use infoone_formats::change::{from_doc, ChangeDoc};
 use infoone_formats::package::{self as p, BillPackage};
 use infoone_formats::report::ResultReport;
-use infoone_store::ledger_db::{
-    CarryOverRow, GroupRow, IndividualBillRow, MemberRow, NewReport, OfficeResultRow, ReportRow,
-};
+use infoone_store::ledger_db::{CarryOverRow, GroupRow, MemberRow, OfficeResultRow};
 use infoone_store::{Audit, LedgerTx};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -30,6 +28,9 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::hex;
 use crate::error::ApiError;
+
+mod apply;
+pub use apply::{receipt_json, record, Accept};
 
 fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::internal(e)
@@ -74,8 +75,8 @@ pub struct Built {
     /// amounts, every confirmed month known), made ahead so a report's check need not wait for
     /// it; taken by the first check (see [`Built::base_ledger`]).
     pub prepared: std::sync::Mutex<Option<d::Ledger>>,
-    /// The JSON served (compact, `version` filled in).
-    pub bytes: Vec<u8>,
+    /// The JSON served (compact, `version` filled in); every GET shares it, none copies it.
+    pub bytes: axum::body::Bytes,
     pub version: String,
     pub summary: Summary,
 }
@@ -110,9 +111,25 @@ impl Built {
     }
 }
 
+/// SHA-256 of what is written to it.
+struct Hashing(Sha256);
+
+impl std::io::Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The first 16 hex digits of the SHA-256 of `v`'s JSON, hashed as it is written (a part of a
+/// large package is not first made into one more copy of its JSON).
 fn digest<T: Serialize>(v: &T) -> Result<String, ApiError> {
-    let bytes = serde_json::to_vec(v).map_err(internal)?;
-    Ok(hex(&Sha256::digest(&bytes))[..16].to_string())
+    let mut h = Hashing(Sha256::new());
+    serde_json::to_writer(std::io::BufWriter::with_capacity(64 * 1024, &mut h), v).map_err(internal)?;
+    Ok(hex(&h.0.finalize())[..16].to_string())
 }
 
 fn summarize(pkg: &BillPackage) -> Result<Summary, ApiError> {
@@ -272,7 +289,7 @@ pub fn build_package(tx: &dyn LedgerTx, group: &GroupRow) -> Result<Built, ApiEr
         package,
         billed,
         prepared: std::sync::Mutex::new(None),
-        bytes,
+        bytes: bytes.into(),
         version,
         summary,
     })
@@ -457,6 +474,9 @@ pub struct Verified {
     /// Members and enrollments the changes touched, in the order first touched.
     pub members: Vec<String>,
     pub enrollments: Vec<String>,
+    /// Those of them that the changes added (not in the package's ledger before).
+    pub new_members: HashSet<String>,
+    pub new_enrollments: HashSet<String>,
     /// Web applications the changes joined.
     pub joined: Vec<String>,
 }
@@ -475,6 +495,8 @@ pub fn verify(built: &Built, report: &ResultReport, mark: &mut dyn FnMut(&str)) 
     let mut enrollments = Vec::new();
     let mut seen_m = HashSet::new();
     let mut seen_e = HashSet::new();
+    let mut new_members = HashSet::new();
+    let mut new_enrollments = HashSet::new();
     let mut joined = Vec::new();
     for (i, rc) in report.changes.iter().enumerate() {
         let doc: ChangeDoc = serde_json::from_value(rc.details.clone()).map_err(|e| {
@@ -503,13 +525,20 @@ pub fn verify(built: &Built, report: &ResultReport, mark: &mut dyn FnMut(&str)) 
         }
         for t in touched {
             match t {
-                Touched::Member { after, .. } => {
+                // First touched without a `before`: added by this report.
+                Touched::Member { before, after } => {
                     if seen_m.insert(after.employee_no.clone()) {
+                        if before.is_none() {
+                            new_members.insert(after.employee_no.clone());
+                        }
                         members.push(after.employee_no.clone());
                     }
                 }
-                Touched::Enrollment { after, .. } => {
+                Touched::Enrollment { before, after } => {
                     if seen_e.insert(after.id.clone()) {
+                        if before.is_none() {
+                            new_enrollments.insert(after.id.clone());
+                        }
                         enrollments.push(after.id.clone());
                     }
                 }
@@ -622,6 +651,8 @@ pub fn verify(built: &Built, report: &ResultReport, mark: &mut dyn FnMut(&str)) 
         offices,
         members,
         enrollments,
+        new_members,
+        new_enrollments,
         joined,
     })
 }
@@ -703,314 +734,4 @@ fn mismatches(report: &ResultReport, computed: &[OfficeResultRow], outcome: &Out
         }
     }
     lines
-}
-
-// ---------------------------------------------------------------------------------------------
-// Applying an accepted report
-// ---------------------------------------------------------------------------------------------
-
-fn insured_code(i: &d::Insured) -> String {
-    i.to_string()
-}
-
-fn member_doc(m: &d::Member) -> p::Member {
-    let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
-    p::Member {
-        employee_no: m.employee_no.clone(),
-        name: m.name.clone(),
-        name_kana: m.name_kana.clone(),
-        birth_date: m.birth_date.to_string(),
-        gender: match m.gender {
-            infoone_domain::product::Gender::Male => p::Gender::M,
-            infoone_domain::product::Gender::Female => p::Gender::F,
-        },
-        office: m.office.clone(),
-        status: match m.status {
-            d::MemberStatus::Active => p::MemberStatus::Active,
-            d::MemberStatus::Leave => p::MemberStatus::Leave,
-            d::MemberStatus::Retired => p::MemberStatus::Retired,
-        },
-        retired_on: m.retired_on.map(|x| x.to_string()),
-        dependents: m
-            .dependents
-            .iter()
-            .map(|x| p::Dependent {
-                id: x.id.clone(),
-                relation: match x.relation {
-                    d::Relation::Spouse => p::Relation::Spouse,
-                    d::Relation::Child => p::Relation::Child,
-                },
-                name: x.name.clone(),
-                birth_date: x.birth_date.to_string(),
-                gender: match x.gender {
-                    infoone_domain::product::Gender::Male => p::Gender::M,
-                    infoone_domain::product::Gender::Female => p::Gender::F,
-                },
-            })
-            .collect(),
-        bank_account: m.bank_account.as_ref().map(|a| p::BankAccount {
-            bank_code: a.bank_code.clone(),
-            branch_code: a.branch_code.clone(),
-            account_type: match a.account_type {
-                d::AccountType::Ordinary => p::AccountType::Ordinary,
-                d::AccountType::Current => p::AccountType::Current,
-            },
-            account_no: a.account_no.clone(),
-            holder_kana: a.holder_kana.clone(),
-        }),
-        email: opt(&m.email),
-        postal_code: opt(&m.postal_code),
-        address: opt(&m.address),
-    }
-}
-
-fn enrollment_doc(e: &d::Enrollment) -> p::Enrollment {
-    p::Enrollment {
-        id: e.id.clone(),
-        employee_no: e.employee_no.clone(),
-        insured: insured_code(&e.insured),
-        product: e.product.clone(),
-        plan: e.plan.clone(),
-        units: e.units,
-        start_month: e.start_month.to_string(),
-        end_month: e.end_month.map(|m| m.to_string()),
-        withdrawal_option: e.withdrawal.map(|w| match w.option {
-            d::WithdrawalOption::End => p::WithdrawalOption::End,
-            d::WithdrawalOption::LumpSum => p::WithdrawalOption::LumpSum,
-            d::WithdrawalOption::BankTransfer => p::WithdrawalOption::BankTransfer,
-        }),
-        withdrawal_month: e.withdrawal.map(|w| w.month.to_string()),
-    }
-}
-
-/// What an accepted report is answered with.
-pub fn receipt_json(r: &ReportRow) -> Value {
-    json!({
-        "receipt_no": r.receipt_no,
-        "group": r.group_code,
-        "month": r.month,
-        "received_at": r.received_at,
-        "idempotency_key": r.idempotency_key,
-    })
-}
-
-pub struct Accept<'a> {
-    pub group: &'a GroupRow,
-    pub built: &'a Built,
-    pub report: &'a ResultReport,
-    pub verified: &'a Verified,
-    pub body: &'a [u8],
-    pub body_sha256: &'a str,
-    pub idempotency_key: &'a str,
-    pub received_at: &'a str,
-    pub today: &'a str,
-    pub actor: &'a str,
-}
-
-/// Record an accepted report and apply it to the ledger, in the caller's transaction.
-pub fn record(tx: &dyn LedgerTx, a: &Accept<'_>, mark: &mut dyn FnMut(&str)) -> Result<ReportRow, ApiError> {
-    let code = a.group.code.as_str();
-    let v = a.verified;
-    let n = v.ledger.month;
-
-    // Members and enrollments the changes touched, as they now are.
-    let known_members: HashSet<&str> = a.built.package.members.iter().map(|m| m.employee_no.as_str()).collect();
-    let mut next_member = tx.srv_next_seq("srv_members", code)?;
-    for no in &v.members {
-        let Some(m) = v.ledger.members.get(no) else {
-            continue;
-        };
-        let transfers: Vec<(String, String)> = m
-            .transfers
-            .iter()
-            .map(|(from, office)| (from.to_string(), office.clone()))
-            .collect();
-        let row = MemberRow {
-            employee_no: no.clone(),
-            base_month: n.to_string(),
-            doc: to_json(&member_doc(m))?,
-            transfers: to_json(&transfers)?,
-        };
-        tx.srv_put_member(code, &row, next_member)?;
-        if !known_members.contains(no.as_str()) {
-            next_member += 1;
-        }
-    }
-    let known_enrollments: HashSet<&str> = a.built.package.enrollments.iter().map(|e| e.id.as_str()).collect();
-    let mut next_enrollment = tx.srv_next_seq("srv_enrollments", code)?;
-    for id in &v.enrollments {
-        let Some(e) = v.ledger.enrollments.get(id) else {
-            continue;
-        };
-        tx.srv_put_enrollment(code, id, &to_json(&enrollment_doc(e))?, next_enrollment)?;
-        if !known_enrollments.contains(id.as_str()) {
-            next_enrollment += 1;
-        }
-    }
-
-    mark("w.entities");
-    // Web applications: joined, or offered this month and not taken.
-    let joined: HashSet<&str> = v.joined.iter().map(String::as_str).collect();
-    for app in &a.built.package.pending_applications {
-        let status = if joined.contains(app.id.as_str()) {
-            "joined"
-        } else {
-            "not_taken"
-        };
-        tx.srv_close_application(code, &app.id, status)?;
-    }
-
-    // Billed per enrollment and month, net: regular lines of N, retro lines of their month
-    // (added to what that month billed).
-    let mut by_month: BTreeMap<YearMonth, Vec<(&str, &str, i64)>> = BTreeMap::new();
-    for ob in &v.bill.offices {
-        for line in &ob.lines {
-            if line.kind != LineKind::CarryOver {
-                by_month.entry(line.month).or_default().push((
-                    line.enrollment.as_str(),
-                    ob.office.as_str(),
-                    line.amount.to_i64(),
-                ));
-            }
-        }
-    }
-    for (m, lines) in by_month {
-        let key = m.to_string();
-        let fresh = m == n && tx.srv_billed_months(code, &key, &key)?.is_empty();
-        if fresh {
-            tx.srv_put_billed_month(code, &key, &to_json(&lines)?)?;
-        } else {
-            for (enrollment, office, amount) in lines {
-                tx.srv_adjust_billed(code, &key, enrollment, office, amount)?;
-            }
-        }
-    }
-
-    mark("w.billed");
-    // Undeducted amounts carried into next month's office bills.
-    let carry: Vec<CarryOverRow> = v
-        .outcome
-        .undeducted
-        .iter()
-        .filter(|u| u.handling == Handling::CarryOver)
-        .map(|u| CarryOverRow {
-            enrollment: u.enrollment.clone(),
-            office: u.office.clone(),
-            origin_month: u.month.to_string(),
-            amount: u.amount.to_i64(),
-            reason: u.reason.label().to_string(),
-            times_carried: 0,
-        })
-        .collect();
-    tx.srv_set_carry_over(code, &n.next().to_string(), &carry)?;
-    tx.srv_advance_group(code, &n.next().to_string(), a.today, a.received_at)?;
-
-    mark("w.carry");
-    let row = tx.srv_insert_report(&NewReport {
-        group_code: code,
-        month: &n.to_string(),
-        idempotency_key: a.idempotency_key,
-        body_sha256: a.body_sha256,
-        received_at: a.received_at,
-        package_version: &a.report.package_version,
-        body: a.body,
-    })?;
-    mark("w.report");
-    tx.srv_insert_office_results(&row, &v.offices)?;
-    let mut individual: Vec<IndividualBillRow> = v
-        .bill
-        .individual_bills
-        .iter()
-        .map(|b| {
-            Ok(IndividualBillRow {
-                employee_no: b.employee_no.clone(),
-                kind: b
-                    .items
-                    .first()
-                    .map_or("undeducted", |i| i.kind.code())
-                    .to_string(),
-                amount: b.amount.to_i64(),
-                due_date: Some(b.due_date.to_string()),
-                lines: to_json(
-                    &b.items
-                        .iter()
-                        .map(|i| json!({"kind": i.kind.code(), "enrollment": i.enrollment, "from": i.months.0.to_string(), "to": i.months.1.to_string(), "amount": i.amount.to_i64()}))
-                        .collect::<Vec<_>>(),
-                )?,
-            })
-        })
-        .collect::<Result<_, ApiError>>()?;
-    let mut undeducted_individual: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
-    for u in v
-        .outcome
-        .undeducted
-        .iter()
-        .filter(|u| u.handling == Handling::Individual)
-    {
-        undeducted_individual
-            .entry(u.employee_no.as_str())
-            .or_default()
-            .push(json!({"kind": "undeducted", "enrollment": u.enrollment, "from": u.month.to_string(), "to": u.month.to_string(), "amount": u.amount.to_i64(), "reason": u.reason.label()}));
-    }
-    for (no, lines) in undeducted_individual {
-        individual.push(IndividualBillRow {
-            employee_no: no.to_string(),
-            kind: "undeducted".into(),
-            amount: lines.iter().filter_map(|l| l["amount"].as_i64()).sum(),
-            due_date: None,
-            lines: to_json(&lines)?,
-        });
-    }
-    tx.srv_insert_individual_bills(row.id, &individual)?;
-
-    mark("w.individual");
-    // The audit log: the report, and every change it applied.
-    let month = Some(n);
-    let totals = v
-        .offices
-        .iter()
-        .fold((0i64, 0i64), |(p, q), o| (p + o.premium_total, q + o.payable));
-    tx.audit(&Audit {
-        at: a.received_at,
-        group_code: Some(code),
-        month,
-        action: "server.report.accept",
-        entity: Some("report"),
-        key: Some(&row.receipt_no),
-        after: Some(
-            &json!({
-                "idempotency_key": a.idempotency_key,
-                "package_version": a.report.package_version,
-                "body_sha256": a.body_sha256,
-                "changes": a.report.changes.len(),
-                "deductions": a.report.deductions.len(),
-                "premium_total": totals.0,
-                "payable": totals.1,
-                "carry_over_next_month": carry.len(),
-            })
-            .to_string(),
-        ),
-        source: Some(a.actor),
-        ..Audit::default()
-    })?;
-    for c in &a.report.changes {
-        tx.audit(&Audit {
-            at: a.received_at,
-            group_code: Some(code),
-            month,
-            action: "server.ledger.change",
-            entity: Some(
-                &serde_json::to_value(c.kind)
-                    .ok()
-                    .and_then(|k| k.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-            ),
-            key: Some(&c.id),
-            after: Some(&c.details.to_string()),
-            source: Some(&row.receipt_no),
-            ..Audit::default()
-        })?;
-    }
-    mark("w.audit");
-    Ok(row)
 }

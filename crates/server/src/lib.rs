@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod openapi;
 pub mod roster;
 pub mod routes;
+pub mod served;
 pub mod tls;
 pub mod tokens;
 
@@ -145,6 +146,7 @@ struct Inner {
     limits: Limits,
     limiter: Limiter,
     packages: Mutex<HashMap<String, Arc<Built>>>,
+    served: served::ServedCache,
     callers: Mutex<HashMap<String, (Caller, std::time::Instant)>>,
 }
 
@@ -169,6 +171,7 @@ impl AppState {
             limiter: Limiter::new(limits.auth_backoff, limits.token_requests_per_minute),
             limits,
             packages: Mutex::new(HashMap::new()),
+            served: served::ServedCache::new(served::DEFAULT_BUDGET),
             callers: Mutex::new(HashMap::new()),
         })))
     }
@@ -218,6 +221,25 @@ impl AppState {
 
     pub(crate) fn forget_package(&self, group: &str) {
         self.0.packages.lock().unwrap_or_else(|e| e.into_inner()).remove(group);
+        self.0.served.forget(group);
+    }
+
+    /// What `GET …/package` serves of the group's current package (`None` for an unknown
+    /// group): the bytes kept for the group's ledger revision as read now, else the package
+    /// computed ([`AppState::current_package`]). Blocking.
+    pub fn served_package(&self, group: &str) -> Result<Option<served::Served>, ApiError> {
+        let Some(rev) = self.db().read(|tx| Ok(tx.srv_group_rev(group)?))? else {
+            return Ok(None);
+        };
+        if let Some(s) = self.0.served.get(group, rev) {
+            return Ok(Some(s));
+        }
+        let Some(built) = self.current_package(group)? else {
+            return Ok(None);
+        };
+        let s = served_of(&built);
+        self.0.served.put(group, s.clone());
+        Ok(Some(s))
     }
 
     /// The package of the group's current month (`None` for an unknown group), from the cache
@@ -254,6 +276,7 @@ impl AppState {
             }
             packages.insert(group.to_string(), built.clone());
             drop(packages);
+            self.0.served.put(group, served_of(&built));
             built.prepare();
         }
         Ok(Some(built))
@@ -352,6 +375,15 @@ async fn finish(response: Response) -> Response {
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+fn served_of(built: &Built) -> served::Served {
+    served::Served {
+        rev: built.rev,
+        month: built.package.month.clone(),
+        version: built.version.clone(),
+        bytes: built.bytes.clone(),
+    }
 }
 
 /// The whole `/v1` API.
@@ -467,6 +499,9 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, router: Route
             });
             let _ = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
+                // A body is handed to TLS as it is (a package of hundreds of MB is not first
+                // copied into hyper's buffer).
+                .writev(true)
                 .header_read_timeout(Duration::from_secs(30))
                 .serve_connection(TokioIo::new(stream), service)
                 .await;

@@ -116,7 +116,7 @@ async fn read_body_within(body: Body, headers: &HeaderMap, limit: usize) -> Resu
         return Err(too_large());
     }
     match axum::body::to_bytes(body, limit).await {
-        Ok(b) => Ok(b.to_vec()),
+        Ok(b) => Ok(Vec::from(b)),
         Err(e) => {
             let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
             while let Some(s) = source {
@@ -228,20 +228,20 @@ pub async fn get_package(
     check_group(&caller, &group)?;
     let s = st.clone();
     let g = group.clone();
-    let built = st
+    let served = st
         .blocking(move || {
-            let built = s.current_package(&g)?.ok_or_else(|| ApiError::unknown_group(&g))?;
-            if built.package.month != month.to_string() {
-                return Err(not_current(&s, &g, month, &built.package.month)?);
+            let served = s.served_package(&g)?.ok_or_else(|| ApiError::unknown_group(&g))?;
+            if served.month != month.to_string() {
+                return Err(not_current(&s, &g, month, &served.month)?);
             }
-            Ok(built)
+            Ok(served)
         })
         .await?;
-    let etag = HeaderValue::from_str(&format!("\"{}\"", built.version)).map_err(ApiError::internal)?;
-    let mut response = if etag_matches(&headers, &built.version) {
+    let etag = HeaderValue::from_str(&format!("\"{}\"", served.version)).map_err(ApiError::internal)?;
+    let mut response = if etag_matches(&headers, &served.version) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        bytes_response(StatusCode::OK, built.bytes.clone())
+        bytes_response(StatusCode::OK, served.bytes)
     };
     response.headers_mut().insert(header::ETAG, etag);
     response
@@ -257,6 +257,7 @@ pub async fn post_report(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let mut timing = Timing::new();
     // Who is calling is settled before a byte of the body is read: a request without a valid
     // token (or for another group) costs the server no memory; its connection is closed after
     // the answer (`finish`).
@@ -285,8 +286,9 @@ pub async fn post_report(
             .to_string(),
     };
     let bytes = read_body(&st, body, &headers).await?;
+    timing.mark("body");
     let s = st.clone();
-    st.blocking(move || submit(&s, &caller, &group, month, &key, &bytes))
+    st.blocking(move || submit(&s, &caller, &group, month, &key, &bytes, timing))
         .await
 }
 
@@ -372,8 +374,8 @@ fn submit(
     month: YearMonth,
     key: &str,
     bytes: &[u8],
+    mut timing: Timing,
 ) -> Result<Response, ApiError> {
-    let mut timing = Timing::new();
     let m = month.to_string();
     let body_sha256 = auth::hex(&Sha256::digest(bytes));
     let (g, by_key, by_month) = st.db().read(|tx| {
@@ -501,6 +503,9 @@ fn submit(
     st.forget_package(group);
     let s = st.clone();
     std::thread::spawn(move || s.db().checkpoint());
+    // The month's ledger, bill and report (hundreds of MB for a large group) are freed on a
+    // thread of their own: the clerk's answer does not wait for that.
+    std::thread::spawn(move || drop((built, verified, report)));
     timing.done(group);
     Ok(json_response(StatusCode::CREATED, &ledger::receipt_json(&row)))
 }

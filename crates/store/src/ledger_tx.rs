@@ -44,18 +44,33 @@ pub trait LedgerTx {
     fn srv_pending_applications(&self, group: &str) -> Result<Vec<(String, String)>>;
     /// Set a Web application's status (`joined` or `not_taken`).
     fn srv_close_application(&self, group: &str, id: &str, status: &str) -> Result<()>;
+    /// [`LedgerTx::srv_close_application`] for each `(id, status)`; a back end where a statement
+    /// is a round trip does them in one.
+    fn srv_close_applications(&self, group: &str, rows: &[(&str, &str)]) -> Result<()> {
+        rows.iter()
+            .try_for_each(|(id, status)| self.srv_close_application(group, id, status))
+    }
     fn srv_members(&self, group: &str) -> Result<Vec<MemberRow>>;
     /// The `seq` after the last one of the group's rows in `table` (`srv_members` or
     /// `srv_enrollments`).
     fn srv_next_seq(&self, table: &str, group: &str) -> Result<i64>;
     /// Insert or replace a member; a new one gets `seq_if_new`.
     fn srv_put_member(&self, group: &str, m: &MemberRow, seq_if_new: i64) -> Result<()>;
+    /// [`LedgerTx::srv_put_member`] for each `(member, seq_if_new)` (no employee number twice).
+    fn srv_put_members(&self, group: &str, rows: &[(MemberRow, i64)]) -> Result<()> {
+        rows.iter().try_for_each(|(m, seq)| self.srv_put_member(group, m, *seq))
+    }
     /// Insert members in order (a freshly reset group).
     fn srv_insert_members(&self, group: &str, rows: &[MemberRow]) -> Result<()>;
     fn srv_enrollments(&self, group: &str) -> Result<Vec<(String, String)>>;
     fn srv_insert_enrollments(&self, group: &str, rows: &[(String, String)]) -> Result<()>;
     /// Insert or replace an enrollment; a new one gets `seq_if_new`.
     fn srv_put_enrollment(&self, group: &str, id: &str, doc: &str, seq_if_new: i64) -> Result<()>;
+    /// [`LedgerTx::srv_put_enrollment`] for each `(id, doc, seq_if_new)` (no id twice).
+    fn srv_put_enrollments(&self, group: &str, rows: &[(String, String, i64)]) -> Result<()> {
+        rows.iter()
+            .try_for_each(|(id, doc, seq)| self.srv_put_enrollment(group, id, doc, *seq))
+    }
 
     // ---- billed and carry-over ------------------------------------------------------------
     /// `(month, doc)` of the billed months `from ..= to`, oldest first.
@@ -63,6 +78,11 @@ pub trait LedgerTx {
     /// Adjustments `(month, enrollment, office, amount)` of the months `from ..= to`, in order.
     fn srv_billed_adjustments(&self, group: &str, from: &str, to: &str) -> Result<Vec<(String, String, String, i64)>>;
     fn srv_adjust_billed(&self, group: &str, month: &str, enrollment: &str, office: &str, amount: i64) -> Result<()>;
+    /// [`LedgerTx::srv_adjust_billed`] for each `(enrollment, office, amount)` of `month`, in order.
+    fn srv_adjust_billed_rows(&self, group: &str, month: &str, rows: &[(&str, &str, i64)]) -> Result<()> {
+        rows.iter()
+            .try_for_each(|(e, o, amount)| self.srv_adjust_billed(group, month, e, o, *amount))
+    }
     /// Set a month's billed entries.
     fn srv_put_billed_month(&self, group: &str, month: &str, doc: &str) -> Result<()>;
     fn srv_carry_over(&self, group: &str, month: &str) -> Result<Vec<CarryOverRow>>;
@@ -118,6 +138,10 @@ pub trait LedgerTx {
     // ---- audit ----------------------------------------------------------------------------
     /// Append to the audit log (append-only: the database refuses UPDATE and DELETE).
     fn audit(&self, a: &Audit<'_>) -> Result<()>;
+    /// [`LedgerTx::audit`] for each entry, in order (their ids rise in that order).
+    fn audit_all(&self, entries: &[Audit<'_>]) -> Result<()> {
+        entries.iter().try_for_each(|a| self.audit(a))
+    }
     /// The audit log, newest last; `limit` newest entries when given.
     fn audit_log(&self, limit: Option<i64>) -> Result<Vec<AuditRow>>;
 }
