@@ -2,11 +2,11 @@
 // The whole window mounted against a stand-in for the Rust side: every screen renders with its
 // selectors, the members table stays a window of rows at 300,000, errors show by code.
 
-import { flushSync, mount, tick, unmount } from 'svelte'
+import { mount, unmount } from 'svelte'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import { $, $$, ok, settle } from './test-dom'
 import * as data from './fixtures.test-data'
 
-const ok = <T>(d: T) => Promise.resolve({ status: 'ok' as const, data: d })
 
 const commands = vi.hoisted(() => ({}) as Record<string, ReturnType<typeof vi.fn>>)
 
@@ -62,16 +62,7 @@ Object.assign(commands, {
 })
 
 let app: ReturnType<typeof mount>
-const $ = (css: string) => document.querySelector<HTMLElement>(css)
-const $$ = (css: string) => [...document.querySelectorAll<HTMLElement>(css)]
 
-async function settle() {
-  for (let i = 0; i < 10; i++) {
-    await tick()
-    await new Promise((r) => setTimeout(r, 0))
-  }
-  flushSync()
-}
 
 async function nav(screen: string) {
   $(`[data-nav="${screen}"]`)!.click()

@@ -2,12 +2,12 @@
 // The review list pages through the session: each group's first rows, the next rows of a group
 // on asking, a whole group ticked from its ids (thousands) without its rows.
 
-import { flushSync, mount, tick, unmount } from 'svelte'
+import { mount, unmount } from 'svelte'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { $, $$, ok, settle } from '../test-dom'
 import type { ChangeItem } from '../bindings'
 import * as data from '../fixtures.test-data'
 
-const ok = <T>(d: T) => Promise.resolve({ status: 'ok' as const, data: d })
 const commands = vi.hoisted(() => ({}) as Record<string, ReturnType<typeof vi.fn>>)
 vi.mock('../bindings', () => ({ commands }))
 vi.mock('@tauri-apps/api/core', () => ({ Channel: class {} }))
@@ -32,17 +32,8 @@ Object.assign(commands, {
   preview: vi.fn(() => ok({ offices: [], before_total: 0, after_total: 0, refused: [] })),
 })
 
-const $ = (css: string) => document.querySelector<HTMLElement>(css)
-const $$ = (css: string) => [...document.querySelectorAll<HTMLElement>(css)]
 let screen: ReturnType<typeof mount>
 
-async function settle() {
-  for (let i = 0; i < 10; i++) {
-    await tick()
-    await new Promise((r) => setTimeout(r, 0))
-  }
-  flushSync()
-}
 
 beforeAll(async () => {
   const { app } = await import('../lib/app.svelte')

@@ -2,11 +2,11 @@
 // The reconciliation screen pages through the session: the bucket counts at once, a bucket's
 // rows a page at a time, never the whole month.
 
-import { flushSync, mount, tick, unmount } from 'svelte'
+import { mount, unmount } from 'svelte'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { $, $$, ok, settle } from '../test-dom'
 import * as data from '../fixtures.test-data'
 
-const ok = <T>(d: T) => Promise.resolve({ status: 'ok' as const, data: d })
 const commands = vi.hoisted(() => ({}) as Record<string, ReturnType<typeof vi.fn>>)
 vi.mock('../bindings', () => ({ commands }))
 vi.mock('@tauri-apps/api/core', () => ({ Channel: class {} }))
@@ -15,17 +15,8 @@ Object.assign(commands, {
   reconciliation: vi.fn((q: { bucket: string | null; offset: number; limit: number }) => ok(data.reconPage(q))),
 })
 
-const $ = (css: string) => document.querySelector<HTMLElement>(css)
-const $$ = (css: string) => [...document.querySelectorAll<HTMLElement>(css)]
 let screen: ReturnType<typeof mount>
 
-async function settle() {
-  for (let i = 0; i < 10; i++) {
-    await tick()
-    await new Promise((r) => setTimeout(r, 0))
-  }
-  flushSync()
-}
 
 beforeAll(async () => {
   const { app } = await import('../lib/app.svelte')

@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 // The load screen: after a package is loaded, what changed since the group's last one.
 
-import { flushSync, mount, tick, unmount } from 'svelte'
+import { mount, unmount } from 'svelte'
 import { afterAll, beforeAll, expect, test, vi } from 'vitest'
+import { $, ok, settle } from '../test-dom'
 import type { Delta, LoadSummary } from '../bindings'
 import * as data from '../fixtures.test-data'
 
@@ -22,22 +23,13 @@ const loaded: LoadSummary = {
     enrollments: none,
   },
 }
-const ok = <T>(d: T) => Promise.resolve({ status: 'ok' as const, data: d })
 Object.assign(commands, {
   loadPackage: vi.fn(() => ok(loaded)),
   overview: vi.fn(() => ok(data.overview)),
 })
 
-const $ = (css: string) => document.querySelector<HTMLElement>(css)
 let screen: ReturnType<typeof mount>
 
-async function settle() {
-  for (let i = 0; i < 10; i++) {
-    await tick()
-    await new Promise((r) => setTimeout(r, 0))
-  }
-  flushSync()
-}
 
 beforeAll(async () => {
   const { default: Load } = await import('./Load.svelte')
