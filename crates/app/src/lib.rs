@@ -440,9 +440,15 @@ fn view(c: &ChangeRow) -> ChangeView {
 }
 
 pub fn list_changes(store: &mut Store, at: &MonthRef) -> Result<Vec<ChangeView>> {
+    Ok(change_rows(store, at)?.iter().map(view).collect())
+}
+
+/// The month's changes as stored, their JSON not parsed (the window's review list shows the
+/// summaries only).
+pub fn change_rows(store: &mut Store, at: &MonthRef) -> Result<Vec<ChangeRow>> {
     store.read(|tx| {
         let row = find_month(tx, at)?;
-        Ok(tx.changes(row.id)?.iter().map(view).collect())
+        Ok(tx.changes(row.id)?)
     })
 }
 

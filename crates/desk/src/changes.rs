@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use infoone_app::infoone_store::ChangeRow;
 use infoone_app::ChangeView;
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,20 @@ pub struct ChangeItem {
     /// The finding's code of a note (確認事項).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+}
+
+impl From<ChangeRow> for ChangeItem {
+    fn from(c: ChangeRow) -> ChangeItem {
+        ChangeItem {
+            id: c.id,
+            kind: c.kind,
+            status: c.status.code().to_string(),
+            source: c.source,
+            employee_no: c.employee_no,
+            summary: c.summary,
+            code: c.code,
+        }
+    }
 }
 
 impl From<ChangeView> for ChangeItem {
@@ -125,10 +140,10 @@ pub fn list(changes: Vec<ChangeItem>, q: &ChangeQuery) -> ChangeList {
     let proposed = counts.get("proposed").copied().unwrap_or(0);
     let limit = q.limit.clamp(1, 2000) as usize;
     let groups = groups
-        .into_values()
-        .filter_map(|mut items| {
+        .into_iter()
+        .filter_map(|((rank_cat, _, _), mut items)| {
             let first = &items[0];
-            let cat = category(&first.kind, &first.status);
+            let cat = CATEGORIES.get(rank_cat).copied().unwrap_or("changed");
             let (kind, key) = (first.kind.clone(), format!("{cat}:{}", first.kind));
             if q.group.as_ref().is_some_and(|g| *g != key) {
                 return None;

@@ -289,7 +289,7 @@ impl Session {
 
     /// The review list: every group's first page, or the next page of one group.
     pub fn changes(&self, q: &ChangeQuery) -> Result<ChangeList> {
-        let list = self.step(false, infoone_app::list_changes)?;
+        let list = self.step(false, infoone_app::change_rows)?;
         Ok(changes::list(list.into_iter().map(ChangeItem::from).collect(), q))
     }
 
